@@ -1,0 +1,77 @@
+export {
+  CLIENT_PROPERTIES,
+  type Client,
+  type ClientClaim,
+  type ClientInput,
+  clientClaimSchema,
+  clientSchema,
+  type Secret,
+  type SecretInput,
+  secretSchema,
+} from './client.ts';
+export { AccessTokenType, DPoPValidationMode, ENUM_NUMBERS, TokenExpiration, TokenUsage } from './enums.ts';
+export {
+  formatPath,
+  IdsrvError,
+  type IdsrvErrorCode,
+  ModelValidationError,
+  type PathStyle,
+  type ValidationIssue,
+} from './errors.ts';
+export {
+  FORBIDDEN_GRANT_TYPE_PAIRS,
+  GrantType,
+  GrantTypes,
+  type KnownGrantType,
+  validateGrantTypes,
+} from './grant-types.ts';
+export { closestName } from './names.ts';
+export {
+  deserializeClient,
+  IDSRV_METADATA_PROPERTY,
+  type ProviderClientMetadata,
+  type SerializedClient,
+  serializeClient,
+  toProviderClientMetadata,
+} from './provider-metadata.ts';
+export {
+  type ApiResource,
+  type ApiResourceInput,
+  type ApiScope,
+  type ApiScopeInput,
+  apiResourceSchema,
+  apiScopeSchema,
+  type IdentityResource,
+  type IdentityResourceInput,
+  IdentityResources,
+  identityResourceSchema,
+  type Resources,
+} from './resources.ts';
+export {
+  type SecretType,
+  SecretTypes,
+  sha256,
+  sha512,
+  type VerifiableSecret,
+  verifyHashedSecret,
+} from './secrets.ts';
+export type { ClientStore, MutableClientStore, ResourceStore } from './stores.ts';
+export {
+  type Definitions,
+  type DefinitionsInput,
+  type DefinitionsValidationResult,
+  defineApiResource,
+  defineApiScope,
+  defineDefinitions,
+  defineIdentityResource,
+  type ValidateDefinitionsOptions,
+  validateDefinitions,
+} from './validate.ts';
+export {
+  ASYMMETRIC_SIGNING_ALGORITHMS,
+  type ClientValidationContext,
+  type ClientValidationResult,
+  defineClient,
+  FORBIDDEN_REDIRECT_SCHEMES,
+  validateClientDefinition,
+} from './validate-client.ts';

@@ -1,0 +1,68 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * IdentityServer's `"value".Sha256()`: standard Base64 (with padding) of SHA-256 over the UTF-8 bytes.
+ *
+ * @example
+ * sha256('secret'); // 'K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols='
+ */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64');
+}
+
+/**
+ * IdentityServer's `"value".Sha512()`: standard Base64 (with padding) of SHA-512 over the UTF-8 bytes.
+ */
+export function sha512(value: string): string {
+  return createHash('sha512').update(value, 'utf8').digest('base64');
+}
+
+/** The secret types IdentityServer knows (`IdentityServerConstants.SecretTypes`). */
+export const SecretTypes = {
+  SharedSecret: 'SharedSecret',
+  X509CertificateThumbprint: 'X509Thumbprint',
+  X509CertificateName: 'X509Name',
+  X509CertificateBase64: 'X509CertificateBase64',
+  JsonWebKey: 'JWK',
+} as const;
+
+export type SecretType = (typeof SecretTypes)[keyof typeof SecretTypes];
+
+/** The part of a secret that verification reads. */
+export interface VerifiableSecret {
+  value: string;
+  type: string;
+  expiration?: Date | undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Checks a presented plaintext secret against a client's (or API resource's) stored hashed shared secrets, the way
+ * IdentityServer's `HashedSharedSecretValidator` does: secrets expired at `now` are ignored; the presented value is
+ * hashed with SHA-256 and SHA-512; each stored value is Base64-decoded and compared, by its length (32 bytes →
+ * SHA-256, 64 → SHA-512), in constant time. A stored value that is not valid Base64 is skipped (IdentityServer stops
+ * there instead; skipping loses nothing). Every candidate is compared even after a match, so the time taken does not
+ * tell which secret matched.
+ *
+ * @returns true when some non-expired `SharedSecret` matches.
+ */
+export function verifyHashedSecret(
+  presented: string,
+  secrets: readonly VerifiableSecret[],
+  now: Date = new Date(),
+): boolean {
+  const presentedSha256 = createHash('sha256').update(presented, 'utf8').digest();
+  const presentedSha512 = createHash('sha512').update(presented, 'utf8').digest();
+  let matched = false;
+  for (const secret of secrets) {
+    if (secret.type !== SecretTypes.SharedSecret) continue;
+    if (secret.expiration && secret.expiration.getTime() <= now.getTime()) continue;
+    if (!BASE64.test(secret.value) || secret.value.length % 4 !== 0) continue;
+    const stored = Buffer.from(secret.value, 'base64');
+    const candidate =
+      stored.length === 32 ? presentedSha256 : stored.length === 64 ? presentedSha512 : undefined;
+    if (candidate && timingSafeEqual(stored, candidate)) matched = true;
+  }
+  return matched;
+}
