@@ -6,7 +6,8 @@ export type IdsrvErrorCode =
   | 'ERR_CONFIG_INVALID'
   | 'ERR_CONFIG_NOT_FOUND'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_STORE_CONFLICT';
+  | 'ERR_STORE_CONFLICT'
+  | 'ERR_ALREADY_CONSUMED';
 
 /**
  * The base class of every error idsrv throws on purpose. `code` is stable; `message` is for people.
@@ -84,4 +85,17 @@ const PASCAL_EXCEPTIONS: Record<string, string> = {
 
 function toPascalCase(name: string): string {
   return PASCAL_EXCEPTIONS[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/**
+ * Thrown by {@link OidcAdapter.consume} when the record was already consumed: of concurrent redemptions of one
+ * authorization code, refresh token or device code, exactly one consume resolves and every other one rejects with
+ * this error. The provider bridge turns it into oidc-provider's `invalid_grant` and revokes the grant.
+ */
+export class AlreadyConsumedError extends IdsrvError {
+  override readonly code = 'ERR_ALREADY_CONSUMED' as const;
+  constructor(model: string, id: string) {
+    super('ERR_ALREADY_CONSUMED', `${model} ${id.slice(0, 6)}… was already consumed`);
+    this.name = 'AlreadyConsumedError';
+  }
 }

@@ -11,6 +11,7 @@ export {
 } from './client.ts';
 export { AccessTokenType, DPoPValidationMode, ENUM_NUMBERS, TokenExpiration, TokenUsage } from './enums.ts';
 export {
+  AlreadyConsumedError,
   formatPath,
   IdsrvError,
   type IdsrvErrorCode,
@@ -55,7 +56,14 @@ export {
   type VerifiableSecret,
   verifyHashedSecret,
 } from './secrets.ts';
-export type { ClientStore, MutableClientStore, ResourceStore } from './stores.ts';
+export type {
+  ClientStore,
+  MutableClientStore,
+  OidcAdapter,
+  OidcAdapterFactory,
+  OidcPayload,
+  ResourceStore,
+} from './stores.ts';
 export {
   type Definitions,
   type DefinitionsInput,

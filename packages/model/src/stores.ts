@@ -48,3 +48,58 @@ export interface ResourceStore {
   /** Everything, for the discovery document and administration. */
   getAllResources(): Promise<Resources>;
 }
+
+/**
+ * A stored oidc-provider model instance (`AccessToken`, `AuthorizationCode`, `Session`, `Grant`, `Interaction`, …).
+ * Stores keep it opaque: they read only the fields named here.
+ */
+export interface OidcPayload {
+  [key: string]: unknown;
+  /** The grant this record belongs to; `revokeByGrantId` removes every record carrying it. */
+  grantId?: string;
+  /** Set on `Session`; `findByUid` looks it up. */
+  uid?: string;
+  /** Set on `DeviceCode`; `findByUserCode` looks it up. */
+  userCode?: string;
+  /** Seconds since the epoch at which the record was consumed; set by `consume`. */
+  consumed?: number;
+}
+
+/**
+ * The storage oidc-provider needs for one model name (its `Adapter` interface), with the guarantees idsrv adds.
+ * One instance per model name; every store implements it and passes `@idsrv/store-test-suite`.
+ *
+ * - Times are seconds: `expiresIn` is a lifetime in seconds from now, `consumed` seconds since the epoch.
+ * - A record is gone (`find` resolves `undefined`) once it expired, was destroyed, or its grant was revoked.
+ * - A consumed record is still returned by `find`, with `consumed` set, so oidc-provider can detect reuse.
+ */
+export interface OidcAdapter {
+  /**
+   * Stores `payload` under `id`, replacing any previous record, to expire `expiresIn` seconds from now (no expiry
+   * when `expiresIn` is undefined or 0). Indexes `grantId`, `uid` and `userCode` when present; the indexes expire with
+   * the record.
+   */
+  upsert(id: string, payload: OidcPayload, expiresIn?: number): Promise<void>;
+  /** The record, or `undefined` when unknown, expired, destroyed or revoked. */
+  find(id: string): Promise<OidcPayload | undefined>;
+  /** The `Session` record whose `uid` this is, or `undefined`. */
+  findByUid(uid: string): Promise<OidcPayload | undefined>;
+  /** The `DeviceCode` record whose `userCode` this is, or `undefined`. */
+  findByUserCode(userCode: string): Promise<OidcPayload | undefined>;
+  /**
+   * Marks the record consumed (sets `consumed` to now, in seconds). Atomic: of concurrent calls for one id exactly one
+   * resolves; the others, and any later call, reject with `AlreadyConsumedError`. Resolves without effect when the
+   * record does not exist.
+   */
+  consume(id: string): Promise<void>;
+  /** Removes the record and its index entries. Idempotent. */
+  destroy(id: string): Promise<void>;
+  /**
+   * Removes every record of this model name that carries this `grantId`, with its index entries. oidc-provider calls
+   * it on each grant-bound model's adapter (codes, access and refresh tokens…) when a grant is revoked. Idempotent.
+   */
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+/** Creates the adapter of one oidc-provider model name (`'AccessToken'`, `'Session'`…); oidc-provider's `adapter`. */
+export type OidcAdapterFactory = (modelName: string) => OidcAdapter;
