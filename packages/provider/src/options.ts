@@ -1,0 +1,55 @@
+import type { ClientStore, OidcAdapterFactory, ResourceStore } from '@idsrv/model';
+import type { Configuration, JWKS } from 'oidc-provider';
+
+/** IdentityServer-compatible endpoint paths (`/connect/*`), relative to the issuer. */
+export const IDENTITYSERVER_ROUTES = {
+  authorization: '/connect/authorize',
+  token: '/connect/token',
+  userinfo: '/connect/userinfo',
+  end_session: '/connect/endsession',
+  introspection: '/connect/introspect',
+  revocation: '/connect/revocation',
+  device_authorization: '/connect/deviceauthorization',
+  code_verification: '/device',
+  pushed_authorization_request: '/connect/par',
+  backchannel_authentication: '/connect/ciba',
+  jwks: '/.well-known/openid-configuration/jwks',
+  registration: '/connect/register',
+} as const;
+
+/** Options of {@link createIdsrvProvider} and {@link buildProviderConfiguration}. */
+export interface IdsrvProviderOptions {
+  /** The issuer identifier: an https (or loopback http) URL without a trailing slash, e.g. `https://id.example.com`. */
+  issuer: string;
+  /** Where clients come from; the only source of truth (a disabled client is invisible). */
+  clients: ClientStore;
+  /** Identity resources, API scopes and API resources. */
+  resources: ResourceStore;
+  /** Storage for every other oidc-provider model (sessions, grants, codes, tokens…). */
+  adapter: OidcAdapterFactory;
+  /**
+   * Private signing keys as a JWKS. The first key signs; all are published at `jwks_uri` (so a newly added key can be
+   * published before it signs). Keys need `alg` (ES256, EdDSA, RS256…) and `kid`. See `loadSigningKeys`.
+   */
+  jwks: JWKS;
+  /** Keys that sign cookies; the first signs, all verify. Share them across instances. */
+  cookieKeys?: string[];
+  /**
+   * Form of the `scope` claim in JWT access tokens: RFC 9068's space-delimited string, or IdentityServer's JSON array
+   * for APIs that expect it.
+   * @default 'string'
+   */
+  scopeClaimFormat?: 'string' | 'array';
+  /**
+   * Always add `{issuer}/resources` to `aud` (IdentityServer's `EmitStaticAudienceClaim`). Without it, the static
+   * audience is used only when no API resource claims the token's scopes (JWT access tokens need an audience).
+   * @default false
+   */
+  emitStaticAudienceClaim?: boolean;
+  /**
+   * Further oidc-provider configuration, merged over idsrv's (shallowly per top-level key, and per feature inside
+   * `features`). Use it for what idsrv has no option for; overriding what idsrv sets (ttl, clientBasedCORS,
+   * extraTokenClaims, resource indicators) breaks IdentityServer compatibility.
+   */
+  configuration?: Configuration;
+}

@@ -1,0 +1,123 @@
+import type { ResourceStore, SerializedClient } from '@idsrv/model';
+import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import { clientSettings } from './client-settings.ts';
+
+/** The resource indicator that stands for "every API resource of the requested scopes". */
+export const aggregateResource = (issuer: string) => `${issuer}/resources`;
+
+/** Scopes oidc-provider knows statically: `openid`, `offline_access` and the identity resources. */
+export type StaticScopes = ReadonlySet<string>;
+
+interface ResourceScopeOptions {
+  issuer: string;
+  resources: ResourceStore;
+  staticScopes: StaticScopes;
+  signingAlg: string;
+}
+
+/**
+ * oidc-provider's resource-indicator hooks implementing IdentityServer's scope rules. API scopes are issued through
+ * one aggregate resource server (`{issuer}/resources`) whose scope is the client's allowed, defined and enabled API
+ * scopes; the token's real `aud` is computed from the API resources afterwards (see `audience.ts`). An API resource
+ * whose name is an absolute URI can also be named directly with `resource=`.
+ */
+export function resourceIndicatorHooks(options: ResourceScopeOptions) {
+  const aggregate = aggregateResource(options.issuer);
+
+  const info = (settings: SerializedClient, scope: string[], audience?: string): ResourceServer => ({
+    scope: scope.join(' '),
+    ...(audience ? { audience } : {}),
+    accessTokenTTL: settings.accessTokenLifetime,
+    accessTokenFormat: settings.accessTokenType === 'Reference' ? 'opaque' : 'jwt',
+    jwt: { sign: { alg: options.signingAlg as 'ES256' } },
+  });
+
+  return {
+    enabled: true,
+    // Without a `resource` parameter, API scopes go to the aggregate resource server. client_credentials always
+    // does, because IdentityServer grants every allowed API scope when `scope` is omitted.
+    async defaultResource(ctx: KoaContextWithOIDC, client: unknown, oneOf?: string | string[]) {
+      checkStaticScopes(ctx, clientSettings(client), options.staticScopes);
+      if (oneOf) return oneOf;
+      if (ctx.oidc.params?.grant_type === 'client_credentials') return aggregate;
+      const requested = String(ctx.oidc.params?.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
+      return requested.some((s) => !options.staticScopes.has(s)) ? aggregate : undefined;
+    },
+    useGrantedResource: async () => true,
+    async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: unknown) {
+      const settings = clientSettings(client);
+      checkStaticScopes(ctx, settings, options.staticScopes);
+      const allowed = await allowedApiScopes(options.resources, settings);
+      if (indicator === aggregate) {
+        if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
+          checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
+        }
+        return info(settings, [...allowed]);
+      }
+      const [api] = await options.resources.findApiResourcesByName([indicator]);
+      if (!api?.enabled) throw new errors.InvalidTarget(`unknown resource indicator '${indicator}'`);
+      return info(
+        settings,
+        api.scopes.filter((s) => allowed.has(s)),
+        api.name,
+      );
+    },
+  };
+}
+
+async function allowedApiScopes(resources: ResourceStore, settings: SerializedClient): Promise<Set<string>> {
+  const scopes = await resources.findApiScopesByName(settings.allowedScopes);
+  return new Set(scopes.filter((s) => s.enabled).map((s) => s.name));
+}
+
+/**
+ * IdentityServer's client_credentials scope rules, which bare oidc-provider does not have: no `scope` means every
+ * allowed API scope; a scope the client may not use, an unknown one, or an identity scope is `invalid_scope` (bare
+ * oidc-provider silently drops them).
+ */
+function checkClientCredentialsScopes(
+  ctx: KoaContextWithOIDC,
+  settings: SerializedClient,
+  allowedApiScopes: ReadonlySet<string>,
+  staticScopes: StaticScopes,
+): void {
+  const params = ctx.oidc.params as { scope?: string };
+  const requested = String(params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
+  if (requested.length === 0) {
+    if (allowedApiScopes.size === 0) throw new errors.InvalidScope('the client is allowed no API scope', '');
+    params.scope = [...allowedApiScopes].join(' ');
+    return;
+  }
+  for (const scope of requested) {
+    if (staticScopes.has(scope)) {
+      throw new errors.InvalidScope('identity scopes cannot be requested with client_credentials', scope);
+    }
+    if (!settings.allowedScopes.includes(scope))
+      throw new errors.InvalidScope('requested scope is not allowed', scope);
+    if (!allowedApiScopes.has(scope)) throw new errors.InvalidScope('requested scope is not defined', scope);
+  }
+}
+
+/**
+ * Requested identity scopes (and `offline_access`) must be allowed to the client. oidc-provider checks them against the
+ * client's `scope` metadata only when that is non-empty, so idsrv checks them itself on every route.
+ */
+function checkStaticScopes(
+  ctx: KoaContextWithOIDC,
+  settings: SerializedClient,
+  staticScopes: StaticScopes,
+): void {
+  const requested = String(ctx.oidc.params?.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
+  for (const scope of requested) {
+    if (!staticScopes.has(scope)) continue;
+    const allowed =
+      scope === 'offline_access' ? settings.allowOfflineAccess : settings.allowedScopes.includes(scope);
+    if (!allowed) throw new errors.InvalidScope('requested scope is not allowed', scope);
+  }
+}

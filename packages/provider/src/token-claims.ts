@@ -1,0 +1,71 @@
+import type { ResourceStore } from '@idsrv/model';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clientSettings } from './client-settings.ts';
+import { aggregateResource } from './resource-scopes.ts';
+
+interface TokenLike {
+  scope?: string | undefined;
+  accountId?: string | undefined;
+  client?: unknown;
+  resourceServer?: { audience?: string | undefined } | undefined;
+}
+
+interface TokenClaimOptions {
+  issuer: string;
+  resources: ResourceStore;
+  scopeClaimFormat: 'string' | 'array';
+  emitStaticAudienceClaim: boolean;
+}
+
+/**
+ * IdentityServer's `aud`: one entry per enabled API resource whose scopes contain a granted scope (resources that
+ * require a resource indicator only when named), plus `{issuer}/resources` when `emitStaticAudienceClaim` is on or no
+ * resource claims the token. A single audience is a string, several are an array.
+ */
+export async function audienceFor(token: TokenLike, options: TokenClaimOptions): Promise<string | string[]> {
+  const named = token.resourceServer?.audience;
+  if (named && named !== aggregateResource(options.issuer)) return named;
+  const scopes = (token.scope ?? '').split(' ').filter(Boolean);
+  const apis = scopes.length > 0 ? await options.resources.findApiResourcesByScopeName(scopes) : [];
+  const audiences = apis.filter((a) => a.enabled && !a.requireResourceIndicator).map((a) => a.name);
+  if (options.emitStaticAudienceClaim || audiences.length === 0)
+    audiences.push(aggregateResource(options.issuer));
+  const unique = [...new Set(audiences)];
+  return unique.length === 1 ? unique[0]! : unique;
+}
+
+/** oidc-provider's `formats.customizers.jwt`: IdentityServer's `aud`, the `scope` form, and `IncludeJwtId`. */
+export function jwtCustomizer(options: TokenClaimOptions) {
+  return async (
+    _ctx: KoaContextWithOIDC,
+    token: TokenLike,
+    jwt: { payload: Record<string, unknown> },
+  ): Promise<void> => {
+    jwt.payload.aud = await audienceFor(token, options);
+    if (options.scopeClaimFormat === 'array' && typeof jwt.payload.scope === 'string') {
+      jwt.payload.scope = jwt.payload.scope.split(' ');
+    }
+    if (token.client && !clientSettings(token.client).includeJwtId) delete jwt.payload.jti;
+  };
+}
+
+/**
+ * oidc-provider's `extraTokenClaims`: the client's `claims`, named with `clientClaimsPrefix`, in tokens without a user
+ * or when `alwaysSendClientClaims` is on. Several claims of one type become an array.
+ */
+export async function clientClaims(
+  _ctx: KoaContextWithOIDC,
+  token: TokenLike,
+): Promise<Record<string, unknown> | undefined> {
+  if (!token.client) return undefined;
+  const settings = clientSettings(token.client);
+  if (settings.claims.length === 0 || (token.accountId && !settings.alwaysSendClientClaims)) return undefined;
+  const claims: Record<string, string | string[]> = {};
+  for (const { type, value } of settings.claims) {
+    const name = `${settings.clientClaimsPrefix}${type}`;
+    const existing = claims[name];
+    claims[name] =
+      existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return claims;
+}
