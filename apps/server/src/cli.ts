@@ -1,1 +1,125 @@
-export {};
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256, sha512 } from '@idsrv/model';
+import type { SigningAlgorithm } from '@idsrv/provider';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadServerConfiguration } from './configuration.ts';
+
+// The same list as @idsrv/provider's SIGNING_ALGORITHMS, kept here so that `hash-secret` and `check` do not load
+// oidc-provider (which prints a runtime warning on Node 20); the type check keeps the two in step.
+const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const satisfies readonly SigningAlgorithm[];
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../appsettings.json', import.meta.url));
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is a whole number 0-65535');
+  return n;
+};
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'the appsettings.json to read').default(
+    DEFAULT_CONFIG,
+    'apps/server/appsettings.json',
+  );
+const environmentOption = () =>
+  new Option('-e, --environment <name>', 'also read appsettings.{name}.json beside the file').env(
+    'ASPNETCORE_ENVIRONMENT',
+  );
+
+const program = new Command('idsrv')
+  .description('An OAuth 2.0 / OpenID Connect token service for clients defined the IdentityServer way.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the token service on the in-memory store')
+  .addOption(configOption())
+  .addOption(environmentOption())
+  .addOption(
+    new Option('-p, --port <port>', 'TCP port (0 picks a free one)')
+      .argParser(port)
+      .default(5000)
+      .env('PORT'),
+  )
+  .addOption(
+    new Option('--signing-alg <alg>', 'algorithm of the development signing key')
+      .choices(SIGNING_ALGORITHMS)
+      .default('ES256'),
+  )
+  .addOption(
+    new Option(
+      '--signing-keys <file>',
+      'a private JWKS file for production (first key signs, all publish)',
+    ).env('IDSRV_SIGNING_KEYS_FILE'),
+  )
+  .action(
+    async (options: {
+      config: string;
+      environment?: string;
+      port: number;
+      signingAlg: SigningAlgorithm;
+      signingKeys?: string;
+    }) => {
+      const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
+      const { startServer } = await import('./server.ts');
+      const keysFromEnv = process.env.IDSRV_SIGNING_KEYS;
+      const running = await startServer({
+        definitions: configuration.definitions,
+        configFile: configuration.file,
+        port: options.port,
+        ...(configuration.issuerUri ? { issuerUri: configuration.issuerUri } : {}),
+        signingAlgorithm: options.signingAlg,
+        ...(options.signingKeys
+          ? { signingKeys: { json: readFileSync(options.signingKeys, 'utf8'), source: options.signingKeys } }
+          : keysFromEnv
+            ? { signingKeys: { json: keysFromEnv, source: 'IDSRV_SIGNING_KEYS' } }
+            : {}),
+      });
+      const { clients } = configuration.definitions;
+      console.log(`idsrv listening on ${running.url} (issuer ${running.issuer})`);
+      console.log(
+        `  ${clients.length} client(s) from ${configuration.file}: ${clients.map((c) => c.clientId).join(', ')}`,
+      );
+      console.log(`  discovery: ${running.issuer}/.well-known/openid-configuration`);
+      const stop = async () => {
+        await running.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+  );
+
+program
+  .command('hash-secret')
+  .description('print a secret\'s IdentityServer-compatible hash, for ClientSecrets/ApiSecrets "Value"')
+  .argument('<secret>', 'the plaintext secret')
+  .option('--sha512', 'SHA-512 instead of SHA-256')
+  .action((secret: string, options: { sha512?: boolean }) => {
+    console.log(options.sha512 ? sha512(secret) : sha256(secret));
+  });
+
+program
+  .command('check')
+  .description('validate a configuration file; exits non-zero with every problem found')
+  .addOption(configOption())
+  .addOption(environmentOption())
+  .action(async (options: { config: string; environment?: string }) => {
+    const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
+    const d = configuration.definitions;
+    console.log(
+      `${configuration.file}: valid — ${d.clients.length} client(s), ${d.apiScopes.length} API scope(s), ` +
+        `${d.apiResources.length} API resource(s), ${d.identityResources.length} identity resource(s)`,
+    );
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  // Configuration errors carry every problem in their message; anything else is a bug worth its stack.
+  const code = (error as { code?: string }).code;
+  console.error(code?.startsWith('ERR_') ? (error as Error).message : error);
+  process.exit(1);
+});

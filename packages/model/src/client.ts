@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { dateLike, list, seconds, stringMap } from './schema-helpers.ts';
-import { SecretTypes } from './secrets.ts';
+import { type SecretType, SecretTypes } from './secrets.ts';
 
-const SECRET_TYPES = Object.values(SecretTypes) as [string, ...string[]];
+// Typed as the union (not `string`) so that TypeScript rejects a wrong secret type in `defineClient`.
+const SECRET_TYPES = Object.values(SecretTypes) as [SecretType, ...SecretType[]];
 
 /** A client or API secret (IdentityServer's `Secret`). */
 export const secretSchema = z.strictObject({

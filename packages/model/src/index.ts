@@ -58,6 +58,7 @@ export {
 } from './secrets.ts';
 export type {
   ClientStore,
+  IdsrvStore,
   MutableClientStore,
   OidcAdapter,
   OidcAdapterFactory,

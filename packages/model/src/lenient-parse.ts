@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ValidationIssue } from './errors.ts';
 import { closestName } from './names.ts';
 
@@ -29,12 +29,12 @@ export function parseLeniently<T>(shape: Shape, input: unknown, path: (string | 
   const record = input as Record<string, unknown>;
   const known = Object.keys(shape);
   for (const key of Object.keys(record)) {
-    if (key in shape) continue;
-    const suggestion = closestName(key, known);
+    // Own keys only: `'toString' in shape` is true through Object.prototype, and such a key was silently dropped.
+    if (Object.hasOwn(shape, key)) continue;
     issues.push({
       path: [...path, key],
       rule: 'unknown-property',
-      message: `unknown property '${key}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+      message: unknownPropertyMessage(key, known),
     });
   }
   for (const [key, schema] of Object.entries(shape)) {
@@ -45,17 +45,63 @@ export function parseLeniently<T>(shape: Shape, input: unknown, path: (string | 
     }
     broken.add(key);
     for (const issue of result.error.issues) {
+      const issuePath = [...path, key, ...(issue.path as (string | number)[])];
+      if (issue.code === 'unrecognized_keys') {
+        // One issue per unknown key, at the key itself, worded like the top-level ones (zod's own message names
+        // only the object).
+        const nestedKnown = knownKeysAt(schema, issue.path as (string | number)[]);
+        for (const unknownKey of issue.keys) {
+          issues.push({
+            path: [...issuePath, unknownKey],
+            rule: 'unknown-property',
+            message: unknownPropertyMessage(unknownKey, nestedKnown),
+          });
+        }
+        continue;
+      }
+      // A missing property (at the top or inside a nested object, like a secret without `value`) is `required`.
+      const missing = valueAt(record[key], issue.path as (string | number)[]) === undefined;
       issues.push({
-        path: [...path, key, ...(issue.path as (string | number)[])],
-        rule:
-          record[key] === undefined
-            ? 'required'
-            : issue.code === 'unrecognized_keys'
-              ? 'unknown-property'
-              : 'type',
-        message: record[key] === undefined ? 'is required' : issue.message,
+        path: issuePath,
+        rule: missing ? 'required' : 'type',
+        message: missing ? 'is required' : issue.message,
       });
     }
   }
   return { value: value as T, broken, issues };
+}
+
+function unknownPropertyMessage(key: string, known: readonly string[]): string {
+  const suggestion = closestName(key, known);
+  return `unknown property '${key}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`;
+}
+
+/** The property names of the object schema found at `path` inside `schema` (through defaults, optionals, arrays). */
+function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  let current: z.ZodType | undefined = schema;
+  let i = 0;
+  while (current) {
+    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
+      current = current.unwrap() as z.ZodType;
+    } else if (current instanceof z.ZodArray) {
+      if (typeof path[i] !== 'number') break;
+      current = current.element as z.ZodType;
+      i++;
+    } else if (current instanceof z.ZodObject) {
+      const segment = path[i];
+      if (segment === undefined) return Object.keys(current.shape);
+      current = (current.shape as Record<string, z.ZodType>)[String(segment)];
+      i++;
+    } else break;
+  }
+  return [];
+}
+
+function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
 }

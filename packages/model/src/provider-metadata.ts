@@ -112,11 +112,15 @@ export function toProviderClientMetadata(client: Client): ProviderClientMetadata
   return metadata;
 }
 
-/** The client definition as JSON: what {@link IDSRV_METADATA_PROPERTY} holds and what stores persist. */
+/**
+ * The client definition as JSON: what {@link IDSRV_METADATA_PROPERTY} holds and what stores persist. A deep copy:
+ * changing it (or the metadata that carries it) never changes the client it came from.
+ */
 export function serializeClient(client: Client): SerializedClient {
+  const copy = structuredClone(client);
   return {
-    ...client,
-    clientSecrets: client.clientSecrets.map(({ expiration, ...rest }) =>
+    ...copy,
+    clientSecrets: copy.clientSecrets.map(({ expiration, ...rest }) =>
       expiration ? { ...rest, expiration: expiration.toISOString() } : rest,
     ),
   };

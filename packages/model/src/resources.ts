@@ -64,11 +64,12 @@ const standard = (
   name: string,
   displayName: string,
   userClaims: string[],
-  flags: { required?: boolean; emphasize?: boolean },
+  flags: { required?: boolean; emphasize?: boolean; description?: string },
 ): IdentityResource => ({
   enabled: true,
   name,
   displayName,
+  ...(flags.description !== undefined && { description: flags.description }),
   showInDiscoveryDocument: true,
   userClaims,
   properties: {},
@@ -102,7 +103,7 @@ export const IdentityResources = {
         'locale',
         'updated_at',
       ],
-      { emphasize: true },
+      { emphasize: true, description: 'Your user profile information (first name, last name, etc.)' },
     ),
   Email: () => standard('email', 'Your email address', ['email', 'email_verified'], { emphasize: true }),
   Phone: () =>

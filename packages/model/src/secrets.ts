@@ -37,13 +37,28 @@ export interface VerifiableSecret {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Strict standard Base64 (padded, no whitespace), or `undefined`: `Buffer.from` would silently skip bad characters. */
+function decodeBase64(value: string): Buffer | undefined {
+  if (!BASE64.test(value) || value.length % 4 !== 0) return undefined;
+  return Buffer.from(value, 'base64');
+}
+
+/**
+ * Whether `value` is what `sha256()` or `sha512()` returns: standard Base64 of 32 or 64 bytes. A plaintext secret
+ * almost never is, which is how validation tells that someone wrote the secret itself instead of its hash.
+ */
+export function isHashedSecret(value: string): boolean {
+  const bytes = decodeBase64(value)?.length;
+  return bytes === 32 || bytes === 64;
+}
+
 /**
  * Checks a presented plaintext secret against a client's (or API resource's) stored hashed shared secrets, the way
- * IdentityServer's `HashedSharedSecretValidator` does: secrets expired at `now` are ignored; the presented value is
- * hashed with SHA-256 and SHA-512; each stored value is Base64-decoded and compared, by its length (32 bytes →
- * SHA-256, 64 → SHA-512), in constant time. A stored value that is not valid Base64 is skipped (IdentityServer stops
- * there instead; skipping loses nothing). Every candidate is compared even after a match, so the time taken does not
- * tell which secret matched.
+ * IdentityServer's `HashedSharedSecretValidator` does: secrets whose expiration is before `now` are ignored (one is
+ * still valid at its expiration instant); the presented value is hashed with SHA-256 and SHA-512; each stored value
+ * is Base64-decoded and compared, by its length (32 bytes → SHA-256, 64 → SHA-512), in constant time. A stored value
+ * that is not valid Base64 is skipped (IdentityServer stops there instead; skipping loses nothing). Every candidate is
+ * compared even after a match, so the time taken does not tell which secret matched.
  *
  * @returns true when some non-expired `SharedSecret` matches.
  */
@@ -57,9 +72,10 @@ export function verifyHashedSecret(
   let matched = false;
   for (const secret of secrets) {
     if (secret.type !== SecretTypes.SharedSecret) continue;
-    if (secret.expiration && secret.expiration.getTime() <= now.getTime()) continue;
-    if (!BASE64.test(secret.value) || secret.value.length % 4 !== 0) continue;
-    const stored = Buffer.from(secret.value, 'base64');
+    // IdentityServer's `HasExpired`: expired once `now` is past the expiration, so the instant itself still counts.
+    if (secret.expiration && now.getTime() > secret.expiration.getTime()) continue;
+    const stored = decodeBase64(secret.value);
+    if (!stored) continue;
     const candidate =
       stored.length === 32 ? presentedSha256 : stored.length === 64 ? presentedSha512 : undefined;
     if (candidate && timingSafeEqual(stored, candidate)) matched = true;

@@ -103,3 +103,24 @@ export interface OidcAdapter {
 
 /** Creates the adapter of one oidc-provider model name (`'AccessToken'`, `'Session'`…); oidc-provider's `adapter`. */
 export type OidcAdapterFactory = (modelName: string) => OidcAdapter;
+
+/**
+ * Everything idsrv stores, as one store package's factory returns it (`createMemoryStore(options)`,
+ * `createRedisStore({ client, keyPrefix })`). Every call of a factory has its own state; every store passes
+ * `@idsrv/store-test-suite`.
+ */
+export interface IdsrvStore {
+  /** Clients, changeable at run time. */
+  readonly clients: MutableClientStore;
+  /** Identity resources, API scopes and API resources. */
+  readonly resources: ResourceStore;
+  /**
+   * oidc-provider's `adapter` option, to pass as it is: `new Provider(issuer, { adapter: store.adapter })`. It is a
+   * factory function that is not a constructor (an arrow function), so oidc-provider calls it once per model name.
+   */
+  readonly adapter: OidcAdapterFactory;
+  /**
+   * Stops the store's timers and releases what it owns (never a connection the caller passed in). Idempotent.
+   */
+  dispose(): Promise<void>;
+}

@@ -2,7 +2,7 @@ import { type Client, type ClientInput, clientSchema } from './client.ts';
 import { ModelValidationError, type ValidationIssue } from './errors.ts';
 import { GrantType, validateGrantTypes } from './grant-types.ts';
 import { parseLeniently } from './lenient-parse.ts';
-import { SecretTypes } from './secrets.ts';
+import { isHashedSecret, SecretTypes } from './secrets.ts';
 
 /** What the client rules may check a definition against. */
 export interface ClientValidationContext {
@@ -49,17 +49,21 @@ export const ASYMMETRIC_SIGNING_ALGORITHMS = [
   'EdDSA',
 ] as const;
 
+/** @internal shared with the API resource rules. */
+export const SECRET_NOT_HASHED_MESSAGE =
+  'a SharedSecret value must be the Base64 SHA-256 or SHA-512 hash of the secret (sha256("…")), never the plaintext';
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Grant types that can issue refresh tokens; `allowOfflineAccess` means nothing without one. */
-const REFRESH_CAPABLE_GRANTS = new Set<string>([
-  GrantType.AuthorizationCode,
-  GrantType.Hybrid,
-  GrantType.ResourceOwnerPassword,
-  GrantType.DeviceFlow,
-  GrantType.Ciba,
-  GrantType.TokenExchange,
-  GrantType.JwtBearer,
+/**
+ * Grant types that never issue refresh tokens; `allowOfflineAccess` means nothing when a client has only these.
+ * Listed this way round so that extension grants (any other string) keep the benefit of the doubt: IdentityServer's
+ * extension grant validators may issue refresh tokens.
+ */
+const NON_REFRESH_GRANTS = new Set<string>([
+  GrantType.Implicit,
+  GrantType.ClientCredentials,
+  GrantType.RefreshToken,
 ]);
 
 const GRANTS_WITH_REDIRECT = [GrantType.AuthorizationCode, GrantType.Hybrid, GrantType.Implicit] as const;
@@ -122,7 +126,7 @@ export function validateClientDefinition(
     }
 
     if (ok('allowOfflineAccess') && client.allowOfflineAccess && grants.length > 0) {
-      if (!grants.some((g) => REFRESH_CAPABLE_GRANTS.has(g))) {
+      if (grants.every((g) => NON_REFRESH_GRANTS.has(g))) {
         add(
           ['allowOfflineAccess'],
           'offline-access-grant',
@@ -133,6 +137,14 @@ export function validateClientDefinition(
   }
 
   checkLifetimes(client, ok, add);
+  // IdentityServer checks the device code lifetime only for clients that may use the device flow.
+  if (
+    ok('deviceCodeLifetime', 'allowedGrantTypes') &&
+    client.allowedGrantTypes.includes(GrantType.DeviceFlow) &&
+    client.deviceCodeLifetime <= 0
+  ) {
+    add(['deviceCodeLifetime'], 'lifetime-not-positive', 'device code lifetime is 0 or negative');
+  }
 
   if (ok('redirectUris')) {
     client.redirectUris.forEach((uri, i) => {
@@ -158,7 +170,12 @@ export function validateClientDefinition(
       add([field], 'uri-invalid', `'${uri}' is not an absolute http or https URL`);
     }
   }
-  if (ok('initiateLoginUri') && client.initiateLoginUri && !client.initiateLoginUri.startsWith('https:')) {
+  if (
+    ok('initiateLoginUri') &&
+    client.initiateLoginUri !== undefined &&
+    isWebUrl(client.initiateLoginUri) &&
+    new URL(client.initiateLoginUri).protocol !== 'https:'
+  ) {
     add(
       ['initiateLoginUri'],
       'uri-not-https',
@@ -172,7 +189,9 @@ export function validateClientDefinition(
         add(
           ['allowedCorsOrigins', i],
           'cors-origin-invalid',
-          `AllowedCorsOrigins contains invalid origin: ${origin}`,
+          origin.trim() === ''
+            ? 'AllowedCorsOrigins contains invalid origin. There is an empty value.'
+            : `AllowedCorsOrigins contains invalid origin: ${origin}`,
         );
       }
     });
@@ -181,11 +200,7 @@ export function validateClientDefinition(
   if (ok('clientSecrets')) {
     client.clientSecrets.forEach((secret, i) => {
       if (secret.type === SecretTypes.SharedSecret && !isHashedSecret(secret.value)) {
-        add(
-          ['clientSecrets', i, 'value'],
-          'secret-not-hashed',
-          'a SharedSecret value must be the Base64 SHA-256 or SHA-512 hash of the secret (sha256("…")), never the plaintext',
-        );
+        add(['clientSecrets', i, 'value'], 'secret-not-hashed', SECRET_NOT_HASHED_MESSAGE);
       }
       if (secret.type === SecretTypes.JsonWebKey && !isJwk(secret.value)) {
         add(
@@ -233,7 +248,6 @@ function checkLifetimes(
   const positive: [keyof Client, string][] = [
     ['accessTokenLifetime', 'access token lifetime is 0 or negative'],
     ['identityTokenLifetime', 'identity token lifetime is 0 or negative'],
-    ['deviceCodeLifetime', 'device code lifetime is 0 or negative'],
     ['authorizationCodeLifetime', 'authorization code lifetime is 0 or negative'],
     ['consentLifetime', 'consent lifetime is 0 or negative'],
     ['userSsoLifetime', 'user SSO lifetime is 0 or negative'],
@@ -262,11 +276,23 @@ function checkRedirectUri(uri: string, what: string, report: (rule: string, mess
     report('redirect-uri-scheme', `the '${scheme}' scheme is not allowed in a ${what}: '${uri}'`);
     return;
   }
+  // The URL parser drops leading and trailing spaces and control characters and removes tabs and newlines
+  // anywhere, so ' javascript:…' or 'java\tscript:…' parse as javascript: URLs. Such a URI would also never match
+  // a requested redirect_uri exactly.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
+  if (/[\s\u0000-\u001f\u007f]/.test(uri)) {
+    report('redirect-uri-invalid', `a ${what} must not contain spaces or control characters: '${uri}'`);
+    return;
+  }
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
     report('redirect-uri-invalid', `'${uri}' is not an absolute URI`);
+    return;
+  }
+  if ((FORBIDDEN_REDIRECT_SCHEMES as readonly string[]).includes(url.protocol)) {
+    report('redirect-uri-scheme', `the '${url.protocol}' scheme is not allowed in a ${what}: '${uri}'`);
     return;
   }
   if (uri.includes('*')) {
@@ -302,12 +328,6 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isHashedSecret(value: string): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) return false;
-  const bytes = Buffer.from(value, 'base64').length;
-  return bytes === 32 || bytes === 64;
 }
 
 function isJwk(value: string): boolean {

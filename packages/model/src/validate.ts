@@ -13,7 +13,8 @@ import {
   identityResourceSchema,
   type Resources,
 } from './resources.ts';
-import { validateClientDefinition } from './validate-client.ts';
+import { isHashedSecret, SecretTypes } from './secrets.ts';
+import { SECRET_NOT_HASHED_MESSAGE, validateClientDefinition } from './validate-client.ts';
 
 /** A whole set of definitions, as a client store and a resource store would hold them. */
 export interface DefinitionsInput {
@@ -107,6 +108,7 @@ export function validateDefinitions(
     }
   });
   apiResources.forEach(({ value, broken }, i) => {
+    if (!broken.has('apiSecrets')) issues.push(...apiSecretIssues(value, [...base, 'apiResources', i]));
     if (broken.has('scopes')) return;
     value.scopes.forEach((scope, j) => {
       if (!scopeNames.has(scope)) {
@@ -148,6 +150,21 @@ export function validateDefinitions(
   };
 }
 
+/** The same rule as a client's secrets: a plaintext API secret would never match at introspection. */
+function apiSecretIssues(resource: ApiResource, path: (string | number)[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  resource.apiSecrets.forEach((secret, j) => {
+    if (secret.type === SecretTypes.SharedSecret && !isHashedSecret(secret.value)) {
+      issues.push({
+        path: [...path, 'apiSecrets', j, 'value'],
+        rule: 'secret-not-hashed',
+        message: SECRET_NOT_HASHED_MESSAGE,
+      });
+    }
+  });
+  return issues;
+}
+
 function reportDuplicates(
   names: unknown[],
   path: (string | number)[],
@@ -187,8 +204,13 @@ export const defineApiScope = (input: ApiScopeInput): ApiScope =>
   defineOne(apiScopeSchema.shape, input, `API scope '${input.name}'`);
 
 /** Defines an API resource in code with its defaults applied. @throws {ModelValidationError} */
-export const defineApiResource = (input: ApiResourceInput): ApiResource =>
-  defineOne(apiResourceSchema.shape, input, `API resource '${input.name}'`);
+export const defineApiResource = (input: ApiResourceInput): ApiResource => {
+  const subject = `API resource '${input.name}'`;
+  const resource = defineOne<ApiResourceInput, ApiResource>(apiResourceSchema.shape, input, subject);
+  const issues = apiSecretIssues(resource, []);
+  if (issues.length > 0) throw new ModelValidationError(issues, { subject });
+  return resource;
+};
 
 /**
  * Defines an identity resource in code with its defaults applied; see `IdentityResources` for the standard ones.

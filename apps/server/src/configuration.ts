@@ -1,0 +1,43 @@
+import { formatProblem, loadConfiguration } from '@idsrv/config-loader';
+import { type Definitions, IdentityResources } from '@idsrv/model';
+
+/** What the server reads from its configuration file(s). */
+export interface ServerConfiguration {
+  file: string;
+  issuerUri: string | undefined;
+  definitions: Definitions;
+}
+
+/**
+ * Reads appsettings.json (+ the environment overlay + environment variables) through `@idsrv/config-loader`. When the
+ * file defines no identity resources, the standard ones (openid, profile, email, phone, address) are used, as an
+ * IdentityServer host usually adds them in code. Warnings go to stderr; problems throw `ConfigError` (the CLI prints
+ * them and exits non-zero, so the server never starts half-configured).
+ */
+export async function loadServerConfiguration(
+  file: string,
+  environment?: string,
+): Promise<ServerConfiguration> {
+  const loaded = await loadConfiguration({
+    file,
+    environment,
+    defaultIdentityResources: [
+      IdentityResources.OpenId(),
+      IdentityResources.Profile(),
+      IdentityResources.Email(),
+      IdentityResources.Phone(),
+      IdentityResources.Address(),
+    ],
+  });
+  for (const warning of loaded.warnings) console.warn(`warning: ${formatProblem(warning)}`);
+  return {
+    file,
+    issuerUri: loaded.issuerUri,
+    definitions: {
+      clients: loaded.clients,
+      identityResources: loaded.identityResources,
+      apiScopes: loaded.apiScopes,
+      apiResources: loaded.apiResources,
+    },
+  };
+}
