@@ -1,0 +1,69 @@
+import {
+  type ApiResourceInput,
+  type ApiScopeInput,
+  type IdentityResourceInput,
+  ModelValidationError,
+  type ResourceStore,
+  type Resources,
+  validateDefinitions,
+} from '@idsrv/model';
+
+/** Options of {@link createMemoryResourceStore}: the resources it holds, fixed for its lifetime. */
+export interface MemoryResourceStoreOptions {
+  /** Identity resources (`IdentityResources.OpenId()`, …). @default [] */
+  identityResources?: readonly IdentityResourceInput[];
+  /** API scopes. @default [] */
+  apiScopes?: readonly ApiScopeInput[];
+  /** API resources; each of their `scopes` must be one of `apiScopes`. @default [] */
+  apiResources?: readonly ApiResourceInput[];
+}
+
+/**
+ * Creates an in-memory, read-only {@link ResourceStore}. The resources are validated together (duplicate names,
+ * an identity resource and an API scope sharing a name, API resources naming unknown scopes) and stored with every
+ * default applied. Every call returns copies, so callers may change what they get.
+ *
+ * @throws {ModelValidationError} listing every problem in the resources.
+ * @example
+ * const resources = createMemoryResourceStore({
+ *   identityResources: [IdentityResources.OpenId(), IdentityResources.Profile()],
+ *   apiScopes: [{ name: 'api1' }],
+ * });
+ */
+export function createMemoryResourceStore(options: MemoryResourceStoreOptions = {}): ResourceStore {
+  const { definitions, issues } = validateDefinitions({
+    identityResources: [...(options.identityResources ?? [])],
+    apiScopes: [...(options.apiScopes ?? [])],
+    apiResources: [...(options.apiResources ?? [])],
+  });
+  if (!definitions) throw new ModelValidationError(issues, { subject: 'memory store resources' });
+  const { identityResources, apiScopes, apiResources } = definitions;
+
+  const named = <T extends { name: string }>(items: readonly T[], names: readonly string[]): T[] => {
+    const wanted = new Set(names);
+    return structuredClone(items.filter((item) => wanted.has(item.name)));
+  };
+
+  return {
+    async findIdentityResourcesByScopeName(scopeNames) {
+      return named(identityResources, scopeNames);
+    },
+
+    async findApiScopesByName(scopeNames) {
+      return named(apiScopes, scopeNames);
+    },
+
+    async findApiResourcesByScopeName(scopeNames) {
+      const wanted = new Set(scopeNames);
+      return structuredClone(apiResources.filter((resource) => resource.scopes.some((s) => wanted.has(s))));
+    },
+
+    async findApiResourcesByName(apiResourceNames) {
+      return named(apiResources, apiResourceNames);
+    },
+
+    async getAllResources(): Promise<Resources> {
+      return structuredClone({ identityResources, apiScopes, apiResources });
+    },
+  } satisfies ResourceStore;
+}
