@@ -23,6 +23,7 @@ const provider = new Provider(issuer, {
     },
   ],
   jwks: { keys: [{ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: 'bench' }] },
+  clientDefaults: { id_token_signed_response_alg: alg },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -42,3 +43,4 @@ const provider = new Provider(issuer, {
 });
 server.on('request', provider.callback());
 console.log(`listening on ${issuer}`);
+process.once('SIGINT', () => process.exit(0));

@@ -34,6 +34,12 @@ describe('formatPath', () => {
     expect(formatPath([2, 'clientId'])).toBe('[2].clientId');
     expect(formatPath([])).toBe('(root)');
   });
+
+  it('formatPath - pascal keeps keys that are Object.prototype names (a file can contain them)', () => {
+    expect(formatPath(['clients', 0, 'constructor'], 'pascal')).toBe('Clients[0].Constructor');
+    expect(formatPath(['clients', 0, '__proto__'], 'pascal')).toBe('Clients[0].__proto__');
+    expect(formatPath(['toString'], 'pascal')).toBe('ToString');
+  });
 });
 
 describe('errors', () => {

@@ -84,7 +84,10 @@ const PASCAL_EXCEPTIONS: Record<string, string> = {
 };
 
 function toPascalCase(name: string): string {
-  return PASCAL_EXCEPTIONS[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
+  // Own keys only: `constructor` or `__proto__` (keys people can write in a file) would find Object.prototype.
+  return Object.hasOwn(PASCAL_EXCEPTIONS, name)
+    ? PASCAL_EXCEPTIONS[name]!
+    : name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 /**

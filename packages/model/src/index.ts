@@ -64,6 +64,9 @@ export type {
   OidcAdapterFactory,
   OidcPayload,
   ResourceStore,
+  User,
+  UserClaim,
+  UserStore,
 } from './stores.ts';
 export {
   type Definitions,

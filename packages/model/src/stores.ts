@@ -12,6 +12,10 @@ export interface ClientStore {
    * The client with this id, or `undefined` when there is none. A disabled client is returned as it is (with
    * `enabled: false`): hiding it is the token service's job, so that administration tools can still see it.
    * Ids are compared exactly (case-sensitive).
+   *
+   * The result is read-only. A store should return the same object for as long as the client is unchanged (the memory
+   * store returns a deep-frozen object), because the token service caches work per client by object identity on this
+   * hot path; a store that returns a new object on every call is correct but slower.
    */
   findClientById(clientId: string): Promise<Client | undefined>;
 }
@@ -35,6 +39,7 @@ export interface MutableClientStore extends ClientStore {
 /**
  * Where the token service finds identity resources, API scopes and API resources (IdentityServer's
  * `IResourceStore`). Names are compared exactly; disabled resources are returned and filtered by the caller.
+ * Results are read-only and may be shared between calls (the token endpoint reads resources on every request).
  */
 export interface ResourceStore {
   /** Identity resources whose `name` is one of `scopeNames`. */
@@ -123,4 +128,45 @@ export interface IdsrvStore {
    * Stops the store's timers and releases what it owns (never a connection the caller passed in). Idempotent.
    */
   dispose(): Promise<void>;
+}
+
+/** One claim of a user (IdentityServer's `Claim`): a type such as `name` or `email` and its value as text. */
+export interface UserClaim {
+  readonly type: string;
+  readonly value: string;
+}
+
+/**
+ * A user as the token service sees it, without any credential. `subjectId` is the stable `sub` of every token issued
+ * for the user; `username` is what the user types on the login page.
+ */
+export interface User {
+  readonly subjectId: string;
+  readonly username: string;
+  /** An inactive user cannot sign in, and tokens already issued for them stop working at userinfo. */
+  readonly isActive: boolean;
+  /**
+   * Every claim of the user. Identity resources decide which of them go into id_tokens and userinfo; a type that
+   * appears more than once is multi-valued (an array in tokens).
+   */
+  readonly claims: readonly UserClaim[];
+}
+
+/**
+ * Where the token service finds users and checks their passwords (IdentityServer's `TestUserStore`, or the user
+ * store of an ASP.NET Identity host). Implementations: `@idsrv/users` (`createTestUserStore`, from configuration).
+ *
+ * Usernames and subject ids are compared exactly (case-sensitive), as IdentityServer's test user store does.
+ */
+export interface UserStore {
+  /** The user with this `sub`, active or not, or `undefined`. Called on every userinfo and token request. */
+  findBySubjectId(subjectId: string): Promise<User | undefined>;
+  /** The user with this username, active or not, or `undefined`. */
+  findByUsername(username: string): Promise<User | undefined>;
+  /**
+   * The active user whose username and password these are, or `undefined` — for an unknown user, a wrong password
+   * and an inactive user alike, so that the answer tells an attacker nothing. Implementations take the same time in
+   * every case (they verify against a dummy hash when the user is unknown) and compare in constant time.
+   */
+  validateCredentials(username: string, password: string): Promise<User | undefined>;
 }

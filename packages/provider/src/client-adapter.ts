@@ -2,15 +2,23 @@ import { randomBytes } from 'node:crypto';
 import {
   type Client,
   type ClientStore,
+  IDSRV_METADATA_PROPERTY,
   type OidcAdapter,
   type OidcPayload,
-  type ProviderClientMetadata,
+  type SerializedClient,
   toProviderClientMetadata,
 } from '@idsrv/model';
+import type { ClientSettingsSource } from './client-settings.ts';
+
+interface Mapped {
+  metadata: Record<string, unknown>;
+  settings: SerializedClient;
+}
 
 /**
  * oidc-provider's `Client` model served from a client store: a disabled or unknown client is `undefined` (so the
- * provider answers `invalid_client`), every other one is mapped by `toProviderClientMetadata`.
+ * provider answers `invalid_client`), every other one is mapped by `toProviderClientMetadata`, and its definition is
+ * kept for the hooks (see `clientSettings`).
  *
  * Only static scopes stay in the metadata's `scope`; an empty `scope` puts no limit on them in oidc-provider, so the
  * resource-indicator hooks check requested identity scopes against `allowedScopes` themselves.
@@ -20,10 +28,28 @@ import {
  * replaces `compareClientSecret` with the hashed comparison. The placeholder is never compared and, because the bridge
  * allows no HS* algorithm and no symmetric encryption, never used as a key.
  */
-export function createClientAdapter(store: ClientStore, staticScopes: ReadonlySet<string>): OidcAdapter {
+export function createClientAdapter(
+  store: ClientStore,
+  staticScopes: ReadonlySet<string>,
+): OidcAdapter & ClientSettingsSource {
   const placeholder = randomBytes(32).toString('base64url');
-  // Mapping is pure, so a store that returns the same object for an unchanged client maps it once.
-  const cache = new WeakMap<Client, ProviderClientMetadata & { client_secret?: string }>();
+  // Stores return the same object while a client is unchanged, so the mapping runs once per client version.
+  const mapped = new WeakMap<Client, Mapped>();
+  const latest = new Map<string, SerializedClient>();
+
+  const map = (client: Client): Mapped => {
+    const { [IDSRV_METADATA_PROPERTY]: settings, ...standard } = toProviderClientMetadata(client);
+    const metadata: Record<string, unknown> = standard;
+    const scope = String(metadata.scope)
+      .split(' ')
+      .filter((s) => staticScopes.has(s))
+      .join(' ');
+    // oidc-provider's client `scope` may only name its static scopes; API scopes are enforced by the hooks.
+    if (scope) metadata.scope = scope;
+    else delete metadata.scope;
+    if (metadata.token_endpoint_auth_method === 'client_secret_basic') metadata.client_secret = placeholder;
+    return { metadata, settings };
+  };
 
   const readOnly = async (): Promise<never> => {
     throw new Error('idsrv clients are managed through the client store, not through oidc-provider');
@@ -32,24 +58,19 @@ export function createClientAdapter(store: ClientStore, staticScopes: ReadonlySe
   return {
     async find(id) {
       const client = await store.findClientById(id);
-      if (!client?.enabled) return undefined;
-      let metadata = cache.get(client);
-      if (!metadata) {
-        metadata = toProviderClientMetadata(client);
-        // oidc-provider's client `scope` may only name its static scopes (openid, offline_access, identity
-        // resources); API scopes are enforced by the resource-indicator hooks instead.
-        const scope = metadata.scope
-          .split(' ')
-          .filter((s) => staticScopes.has(s))
-          .join(' ');
-        if (scope) metadata.scope = scope;
-        else delete (metadata as { scope?: string }).scope;
-        if (metadata.token_endpoint_auth_method === 'client_secret_basic')
-          metadata.client_secret = placeholder;
-        cache.set(client, metadata);
+      if (!client?.enabled) {
+        latest.delete(id);
+        return undefined;
       }
-      return metadata as unknown as OidcPayload;
+      let entry = mapped.get(client);
+      if (!entry) {
+        entry = map(client);
+        mapped.set(client, entry);
+      }
+      latest.set(id, entry.settings);
+      return entry.metadata as OidcPayload;
     },
+    settingsFor: (clientId) => latest.get(clientId),
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
     upsert: readOnly,

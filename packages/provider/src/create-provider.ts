@@ -1,4 +1,4 @@
-import { IDSRV_METADATA_PROPERTY, verifyHashedSecret } from '@idsrv/model';
+import { verifyHashedSecret } from '@idsrv/model';
 import Provider, { type Configuration } from 'oidc-provider';
 import { createClientAdapter } from './client-adapter.ts';
 import { clientSettings, verifiableSecrets } from './client-settings.ts';
@@ -68,7 +68,6 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
       introspectionSigningAlgValues: [...ASYMMETRIC],
       authorizationSigningAlgValues: [...ASYMMETRIC],
     },
-    extraClientMetadata: { properties: [IDSRV_METADATA_PROPERTY] },
     responseTypes: [
       'code',
       'id_token',

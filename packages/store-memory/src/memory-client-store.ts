@@ -23,8 +23,8 @@ export interface MemoryClientStoreOptions {
 }
 
 /**
- * Creates an in-memory {@link MutableClientStore}. Clients are validated on the way in, copied in and out
- * (`structuredClone`, so `Date`s in secrets stay `Date`s), and compared by exact id.
+ * Creates an in-memory {@link MutableClientStore}. Clients are validated and copied on the way in, kept deep-frozen,
+ * and handed out as they are (read-only, the same object while unchanged); ids are compared exactly.
  *
  * `putClient` checks each client's own rules but not its `allowedScopes` against the resource store: at run time
  * scopes may be defined after the clients that use them. `createMemoryStore` checks scopes for the clients it is
@@ -40,13 +40,14 @@ export function createMemoryClientStore(options: MemoryClientStoreOptions = {}):
   if (options.clients && options.clients.length > 0) {
     const { definitions, issues } = validateDefinitions({ clients: [...options.clients] });
     if (!definitions) throw new ModelValidationError(issues, { subject: 'memory store clients' });
-    for (const client of definitions.clients) byId.set(client.clientId, client);
+    for (const client of definitions.clients) byId.set(client.clientId, deepFreeze(structuredClone(client)));
   }
 
   return {
     async findClientById(clientId) {
-      const client = byId.get(clientId);
-      return client ? structuredClone(client) : undefined;
+      // The stored object itself, frozen: no copy on the token endpoint's hot path, and the same object while the
+      // client is unchanged, so the provider bridge can cache its mapping by identity.
+      return byId.get(clientId);
     },
 
     async putClient(client) {
@@ -57,7 +58,7 @@ export function createMemoryClientStore(options: MemoryClientStoreOptions = {}):
       }
       // The validated value is a fresh object (defaults applied), but nested values such as secret dates may still
       // be the caller's: copy so later changes to the argument do not reach the store.
-      byId.set(valid.clientId, structuredClone(valid));
+      byId.set(valid.clientId, deepFreeze(structuredClone(valid)));
     },
 
     async removeClient(clientId) {
@@ -75,7 +76,7 @@ export function createMemoryClientStore(options: MemoryClientStoreOptions = {}):
       const after = listOptions.cursor === undefined ? undefined : decodeCursor(listOptions.cursor);
       const ids = [...byId.keys()].filter((id) => after === undefined || id > after).sort();
       const page = ids.slice(0, pageSize);
-      const clients = page.map((id) => structuredClone(byId.get(id)!));
+      const clients = page.map((id) => byId.get(id)!);
       const last = page.at(-1);
       return ids.length > pageSize && last !== undefined
         ? { clients, cursor: encodeCursor(last) }
@@ -87,3 +88,12 @@ export function createMemoryClientStore(options: MemoryClientStoreOptions = {}):
 // The cursor is opaque to callers; base64url keeps any client id (spaces, slashes, unicode) safe in a query string.
 const encodeCursor = (lastId: string): string => Buffer.from(lastId, 'utf8').toString('base64url');
 const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** Freezes a value and everything it holds, so a client handed out cannot be changed by its reader. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const nested of Object.values(value)) deepFreeze(nested);
+  }
+  return value;
+}

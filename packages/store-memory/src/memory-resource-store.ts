@@ -7,6 +7,7 @@ import {
   type Resources,
   validateDefinitions,
 } from '@idsrv/model';
+import { deepFreeze } from './memory-client-store.ts';
 
 /** Options of {@link createMemoryResourceStore}: the resources it holds, fixed for its lifetime. */
 export interface MemoryResourceStoreOptions {
@@ -21,7 +22,7 @@ export interface MemoryResourceStoreOptions {
 /**
  * Creates an in-memory, read-only {@link ResourceStore}. The resources are validated together (duplicate names,
  * an identity resource and an API scope sharing a name, API resources naming unknown scopes) and stored with every
- * default applied. Every call returns copies, so callers may change what they get.
+ * default applied. Results are read-only: the resources are deep-frozen and returned without copying.
  *
  * @throws {ModelValidationError} listing every problem in the resources.
  * @example
@@ -37,11 +38,12 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
     apiResources: [...(options.apiResources ?? [])],
   });
   if (!definitions) throw new ModelValidationError(issues, { subject: 'memory store resources' });
-  const { identityResources, apiScopes, apiResources } = definitions;
+  // Frozen and handed out as they are: the token endpoint reads resources on every request, so no copies.
+  const { identityResources, apiScopes, apiResources } = deepFreeze(definitions);
 
   const named = <T extends { name: string }>(items: readonly T[], names: readonly string[]): T[] => {
     const wanted = new Set(names);
-    return structuredClone(items.filter((item) => wanted.has(item.name)));
+    return items.filter((item) => wanted.has(item.name));
   };
 
   return {
@@ -55,7 +57,7 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
 
     async findApiResourcesByScopeName(scopeNames) {
       const wanted = new Set(scopeNames);
-      return structuredClone(apiResources.filter((resource) => resource.scopes.some((s) => wanted.has(s))));
+      return apiResources.filter((resource) => resource.scopes.some((s) => wanted.has(s)));
     },
 
     async findApiResourcesByName(apiResourceNames) {
@@ -63,7 +65,11 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
     },
 
     async getAllResources(): Promise<Resources> {
-      return structuredClone({ identityResources, apiScopes, apiResources });
+      return {
+        identityResources: [...identityResources],
+        apiScopes: [...apiScopes],
+        apiResources: [...apiResources],
+      };
     },
   } satisfies ResourceStore;
 }

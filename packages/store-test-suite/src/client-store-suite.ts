@@ -87,15 +87,25 @@ export function clientStoreSuite<S extends StoreUnderTest>(h: Harness<S>): void 
       expect((await store.clients.findClientById('disabled.client'))?.enabled).toBe(false);
     });
 
-    it('findClientById - returns a copy: changing it, or the client put, does not change the store', async ({
+    it('findClientById - the result is read-only: changing it, or the client put, does not change the store', async ({
       store,
     }) => {
       const client = webClient();
       await store.clients.putClient(client);
       client.redirectUris.push('https://evil.example.com/cb');
       const found = await store.clients.findClientById('web.client');
-      found!.allowedScopes.push('admin');
-      found!.enabled = false;
+      // A store may hand out a frozen shared object (mutation throws) or a copy (mutation is harmless).
+      const attempt = (change: () => void) => {
+        try {
+          change();
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError);
+        }
+      };
+      attempt(() => found!.allowedScopes.push('admin'));
+      attempt(() => {
+        found!.enabled = false;
+      });
       expect(await store.clients.findClientById('web.client')).toEqual(webClient());
     });
 

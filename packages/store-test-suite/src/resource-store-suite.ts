@@ -129,14 +129,28 @@ export function resourceStoreSuite<S extends StoreUnderTest>(h: Harness<S>): voi
       expect(await store.resources.findApiScopesByName(['api1'])).toEqual([]);
     });
 
-    it('resources - returned resources are copies', async ({ open }) => {
+    it('resources - results are read-only: changing them (where allowed) does not change the store', async ({
+      open,
+    }) => {
       const { resources } = await open(sampleResources());
+      // A store may hand out frozen shared objects (changes throw a TypeError) or copies (changes are harmless).
+      const attempt = (change: () => void) => {
+        try {
+          change();
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError);
+        }
+      };
       const [scope] = await resources.findApiScopesByName(['api1']);
-      scope!.userClaims.push('injected');
-      scope!.enabled = false;
+      attempt(() => scope!.userClaims.push('injected'));
+      attempt(() => {
+        scope!.enabled = false;
+      });
       const all = await resources.getAllResources();
-      all.apiResources.length = 0;
-      for (const resource of all.identityResources) resource.userClaims.push('injected');
+      attempt(() => {
+        all.apiResources.length = 0;
+      });
+      for (const resource of all.identityResources) attempt(() => resource.userClaims.push('injected'));
 
       const again = await resources.getAllResources();
       expect(names(again.apiResources)).toEqual(names(expectedResources().apiResources));
