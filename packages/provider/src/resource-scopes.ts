@@ -51,13 +51,22 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
       checkStaticScopes(ctx, settings, options.staticScopes);
       const allowed = await allowedApiScopes(options.resources, settings);
       if (indicator === aggregate) {
-        if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
-          checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
+        if (ctx.oidc.params?.grant_type === 'client_credentials') {
+          if (ctx.oidc.route === 'token') {
+            checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
+          }
+          return info(settings, [...allowed]);
         }
-        return info(settings, [...allowed]);
+        // With a user, the API token also carries the identity scopes (and offline_access), as IdentityServer's
+        // does: its `scope` reads `openid profile api1 offline_access`, and userinfo accepts it.
+        return info(settings, [...userScopes(settings, options.staticScopes), ...allowed]);
       }
       const [api] = await options.resources.findApiResourcesByName([indicator]);
       if (!api?.enabled) throw new errors.InvalidTarget(`unknown resource indicator '${indicator}'`);
+      if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
+        const forResource = new Set(api.scopes.filter((s) => allowed.has(s)));
+        checkClientCredentialsScopes(ctx, settings, forResource, options.staticScopes);
+      }
       return info(
         settings,
         api.scopes.filter((s) => allowed.has(s)),
@@ -65,6 +74,13 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
       );
     },
   };
+}
+
+/** The client's allowed identity scopes (with `openid`) and `offline_access` when it has AllowOfflineAccess. */
+function userScopes(settings: SerializedClient, staticScopes: StaticScopes): string[] {
+  const scopes = settings.allowedScopes.filter((s) => staticScopes.has(s) && s !== 'offline_access');
+  if (settings.allowOfflineAccess) scopes.push('offline_access');
+  return scopes;
 }
 
 async function allowedApiScopes(resources: ResourceStore, settings: SerializedClient): Promise<Set<string>> {
@@ -98,7 +114,8 @@ function checkClientCredentialsScopes(
     }
     if (!settings.allowedScopes.includes(scope))
       throw new errors.InvalidScope('requested scope is not allowed', scope);
-    if (!allowedApiScopes.has(scope)) throw new errors.InvalidScope('requested scope is not defined', scope);
+    if (!allowedApiScopes.has(scope))
+      throw new errors.InvalidScope('requested scope is not an API scope of the requested resource', scope);
   }
 }
 
