@@ -136,4 +136,18 @@ describe('createIdsrvProvider', () => {
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_target');
   });
+
+  it("CORS at the token endpoint follows the client's AllowedCorsOrigins", async () => {
+    const { issuer } = await start([service({ allowedCorsOrigins: ['https://app.example.com'] })]);
+    const post = (origin: string) =>
+      fetch(`${issuer}/connect/token`, {
+        method: 'POST',
+        headers: { origin, authorization: `Basic ${Buffer.from('svc:secret').toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+    const allowed = await post('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const other = await post('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
