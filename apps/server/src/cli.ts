@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { sha256, sha512 } from '@idsrv/model';
 import type { SigningAlgorithm } from '@idsrv/provider';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  addClientsCommands,
+  type RedisCliOptions,
+  redisCliOptions,
+  resolveRedis,
+} from './clients-command.ts';
 import { loadServerConfiguration } from './configuration.ts';
 
 // The same list as @idsrv/provider's SIGNING_ALGORITHMS, kept here so that `hash-secret` and `check` do not load
@@ -36,7 +42,7 @@ const program = new Command('idsrv')
 
 program
   .command('serve')
-  .description('start the token service on the in-memory store')
+  .description('start the token service (in memory, or on Redis with --redis)')
   .addOption(configOption())
   .addOption(environmentOption())
   .addOption(
@@ -56,20 +62,28 @@ program
       'a private JWKS file for production (first key signs, all publish)',
     ).env('IDSRV_SIGNING_KEYS_FILE'),
   )
+  .addOption(redisCliOptions()[0]!)
+  .addOption(redisCliOptions()[1]!)
+  .addOption(redisCliOptions()[2]!)
   .action(
-    async (options: {
-      config: string;
-      environment?: string;
-      port: number;
-      signingAlg: SigningAlgorithm;
-      signingKeys?: string;
-    }) => {
+    async (
+      options: RedisCliOptions & {
+        config: string;
+        environment?: string;
+        port: number;
+        signingAlg: SigningAlgorithm;
+        signingKeys?: string;
+      },
+    ) => {
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
       const { startServer } = await import('./server.ts');
       const keysFromEnv = process.env.IDSRV_SIGNING_KEYS;
+      const redis = resolveRedis(options, configuration.redis);
       const running = await startServer({
         definitions: configuration.definitions,
         configFile: configuration.file,
+        testUsers: configuration.testUsers,
+        ...(redis ? { redis } : {}),
         port: options.port,
         ...(configuration.issuerUri ? { issuerUri: configuration.issuerUri } : {}),
         signingAlgorithm: options.signingAlg,
@@ -84,6 +98,10 @@ program
       console.log(
         `  ${clients.length} client(s) from ${configuration.file}: ${clients.map((c) => c.clientId).join(', ')}`,
       );
+      if (redis)
+        console.log(
+          `  store: Redis (clients and resources from Redis, key prefix '${redis.keyPrefix ?? 'idsrv:'}')`,
+        );
       console.log(`  discovery: ${running.issuer}/.well-known/openid-configuration`);
       const stop = async () => {
         await running.close();
@@ -94,6 +112,8 @@ program
     },
   );
 
+addClientsCommands(program, configOption, environmentOption);
+
 program
   .command('hash-secret')
   .description('print a secret\'s IdentityServer-compatible hash, for ClientSecrets/ApiSecrets "Value"')
@@ -101,6 +121,15 @@ program
   .option('--sha512', 'SHA-512 instead of SHA-256')
   .action((secret: string, options: { sha512?: boolean }) => {
     console.log(options.sha512 ? sha512(secret) : sha256(secret));
+  });
+
+program
+  .command('hash-password')
+  .description('print a scrypt hash of a password, for a test user\'s "PasswordHash" (TestUsers section)')
+  .argument('<password>', 'the plaintext password')
+  .action(async (password: string) => {
+    const { hashPassword } = await import('@idsrv/users');
+    console.log(await hashPassword(password));
   });
 
 program

@@ -1,11 +1,23 @@
 import { formatProblem, loadConfiguration } from '@idsrv/config-loader';
 import { type Definitions, IdentityResources } from '@idsrv/model';
+import { type TestUser, testUsersSectionSchema } from '@idsrv/users';
+import { type RedisSection, redisSectionSchema } from './redis-section.ts';
+
+/**
+ * The server's own configuration sections, bound beside `IdentityServer` with the same rules. (`@idsrv/users` loads no
+ * oidc-provider, so `check` and `hash-secret` stay quiet on Node 20.)
+ */
+export const SERVER_SECTIONS = { TestUsers: testUsersSectionSchema, Redis: redisSectionSchema } as const;
 
 /** What the server reads from its configuration file(s). */
 export interface ServerConfiguration {
   file: string;
   issuerUri: string | undefined;
   definitions: Definitions;
+  /** The `TestUsers` section (development users; empty when absent). */
+  testUsers: TestUser[];
+  /** The `Redis` section (`Url`, `KeyPrefix`, `Cluster`); undefined when absent. */
+  redis: RedisSection;
 }
 
 /**
@@ -21,6 +33,7 @@ export async function loadServerConfiguration(
   const loaded = await loadConfiguration({
     file,
     environment,
+    sections: SERVER_SECTIONS,
     defaultIdentityResources: [
       IdentityResources.OpenId(),
       IdentityResources.Profile(),
@@ -39,5 +52,7 @@ export async function loadServerConfiguration(
       apiScopes: loaded.apiScopes,
       apiResources: loaded.apiResources,
     },
+    testUsers: loaded.sections.TestUsers,
+    redis: loaded.sections.Redis,
   };
 }

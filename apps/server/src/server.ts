@@ -10,7 +10,10 @@ import {
   type SigningKeys,
 } from '@idsrv/provider';
 import { createMemoryStore } from '@idsrv/store-memory';
+import type { TestUserInput } from '@idsrv/users';
 import type Provider from 'oidc-provider';
+import { createServerInteractions } from './interactions.ts';
+import { openRedisBackend, type RedisServerOptions, readinessRoute, withSharedDPoPNonce } from './redis.ts';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -28,6 +31,13 @@ export interface ServerOptions {
   signingKeys?: { json: string; source: string };
   /** Algorithm of the development key. @default 'ES256' */
   signingAlgorithm?: SigningAlgorithm;
+  /** Users who can sign in on the login page (the `TestUsers` section). @default [] */
+  testUsers?: readonly TestUserInput[];
+  /**
+   * Keep clients, resources, sessions, grants and tokens in Redis, shared by every instance on the same Redis and key
+   * prefix (see `./redis.ts`); without it, the memory store. @default undefined
+   */
+  redis?: RedisServerOptions;
 }
 
 /** A running server. */
@@ -48,13 +58,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = await listen(server, options.port ?? 5000, options.host);
   const issuer = (options.issuerUri || `http://localhost:${port}`).replace(/\/+$/, '');
 
-  const store = createMemoryStore({
-    clients: options.definitions.clients,
-    identityResources: options.definitions.identityResources,
-    apiScopes: options.definitions.apiScopes,
-    apiResources: options.definitions.apiResources,
-  });
-  const keys = await signingKeys(options);
+  const backend = options.redis
+    ? await openRedisBackend({
+        redis: options.redis,
+        definitions: options.definitions,
+        log: (line) => console.log(line),
+      }).catch((error: unknown) => {
+        server.close();
+        throw error;
+      })
+    : undefined;
+  const store =
+    backend?.store ??
+    createMemoryStore({
+      clients: options.definitions.clients,
+      identityResources: options.definitions.identityResources,
+      apiScopes: options.definitions.apiScopes,
+      apiResources: options.definitions.apiResources,
+    });
+  // On Redis, every instance uses the cookie keys and DPoP nonce secret stored there, and the signing keys too unless
+  // keys are configured, so tokens, cookies and DPoP nonces of one instance are valid on all.
+  const shared = backend ? await backend.sharedKeys(options.signingAlgorithm ?? 'ES256') : undefined;
+  const keys =
+    shared && !options.signingKeys
+      ? shared
+      : { ...(await signingKeys(options)), ...(shared ? { cookieKeys: shared.cookieKeys } : {}) };
+  const { users, interactions } = createServerInteractions(options.testUsers ?? [], store);
   const provider = await createIdsrvProvider({
     issuer,
     clients: store.clients,
@@ -62,7 +91,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     adapter: store.adapter,
     jwks: { keys: keys.keys } as never,
     ...('cookieKeys' in keys ? { cookieKeys: keys.cookieKeys as string[] } : {}),
+    users,
+    configuration: withSharedDPoPNonce(interactions.configuration, shared),
+    // A loopback issuer is a development setup, whose relying parties (and back-channel logout URIs) are local too.
+    allowLoopbackRequests: isLoopbackIssuer(issuer),
   });
+  interactions.mount(provider);
   provider.use(async (ctx, next) => {
     if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       ctx.set('Cache-Control', 'no-store');
@@ -71,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     await next();
   });
+  provider.use(readinessRoute(backend) as never);
   server.on('request', provider.callback());
 
   return {
@@ -82,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.dispose();
+      await backend?.close();
     },
   };
 }
@@ -90,6 +126,10 @@ async function signingKeys(options: ServerOptions): Promise<SigningKeys & { cook
   if (options.signingKeys) return parseSigningKeys(options.signingKeys.json, options.signingKeys.source);
   const file = join(dirname(options.configFile), 'tempkey.jwk.json');
   return loadOrCreateDevelopmentKeys(file, options.signingAlgorithm ?? 'ES256');
+}
+
+function isLoopbackIssuer(issuer: string): boolean {
+  return /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(new URL(issuer).hostname);
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<number> {

@@ -21,6 +21,7 @@ export async function startTestServer(config: string = FIXTURE_CONFIG): Promise<
   return startServer({
     definitions: configuration.definitions,
     configFile: file,
+    testUsers: configuration.testUsers,
     port: 0,
     host: '127.0.0.1',
   });

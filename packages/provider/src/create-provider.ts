@@ -1,13 +1,18 @@
-import { verifyHashedSecret } from '@idsrv/model';
+import { type ResourceStore, verifyHashedSecret } from '@idsrv/model';
 import Provider, { type Configuration } from 'oidc-provider';
+import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { clientSettings, verifiableSecrets } from './client-settings.ts';
 import { guardConsume } from './consume-guard.ts';
 import { clientLifetimes } from './lifetimes.ts';
+import { keepOfflineAccess, OFFLINE_ACCESS_PARAM } from './offline-access.ts';
 import { IDENTITYSERVER_ROUTES, type IdsrvProviderOptions } from './options.ts';
+import { loopbackFriendlyFetch } from './outgoing-requests.ts';
 import { tokenEndpointErrors } from './protocol-errors.ts';
+import { rotateRefreshToken, slideReusedRefreshTokens } from './refresh-tokens.ts';
 import { resourceIndicatorHooks } from './resource-scopes.ts';
 import { clientClaims, jwtCustomizer } from './token-claims.ts';
+import { userinfoForApiTokens } from './userinfo.ts';
 
 /**
  * Asymmetric JWS algorithms only. idsrv keeps client secrets as hashes, so nothing that needs the plaintext secret as
@@ -80,6 +85,8 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // Sessions notify every client with a BackChannelLogoutUri when they end (RP-initiated logout).
+      backchannelLogout: { enabled: true },
       resourceIndicators: resourceIndicatorHooks({
         issuer: options.issuer,
         resources: options.resources,
@@ -96,17 +103,44 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
     extraTokenClaims: clientClaims as never,
     clientBasedCORS: (_ctx, origin, client) =>
       clientSettings(client).allowedCorsOrigins.some((o) => o.toLowerCase() === origin.toLowerCase()),
-    findAccount: async () => undefined,
+    findAccount: options.users ? (findAccountFromUsers(options.users) as never) : async () => undefined,
+    // IdentityServer's RefreshTokenUsage: OneTimeOnly rotates (with reuse detection), ReUse keeps the handle.
+    rotateRefreshToken: rotateRefreshToken as never,
+    // Not a parameter anyone sends: the hook that keeps `offline_access` without `prompt=consent` (see its TSDoc).
+    extraParams: { [OFFLINE_ACCESS_PARAM]: keepOfflineAccess as never },
+    // With a user store idsrv applies AlwaysIncludeUserClaimsInIdToken per client itself (see findAccountFromUsers).
+    ...(options.users ? { conformIdTokenClaims: false } : {}),
+    ...(options.allowLoopbackRequests ? { fetch: loopbackFriendlyFetch as never } : {}),
   };
-  const { features: _features, ...rest } = overrides;
-  return { ...base, ...rest, features: base.features };
+  const { features: _features, extraParams, ...rest } = overrides;
+  return {
+    ...base,
+    ...rest,
+    features: base.features,
+    extraParams: {
+      ...(base.extraParams as object),
+      ...toParamMap(extraParams),
+    } as Configuration['extraParams'],
+  };
+}
+
+// oidc-provider takes extraParams as a list of names or as a map of validators; idsrv's own entry needs the map.
+function toParamMap(params: Configuration['extraParams']): Record<string, unknown> {
+  if (!params) return {};
+  if (Array.isArray(params)) return Object.fromEntries(params.map((name: string) => [name, undefined]));
+  return params as Record<string, unknown>;
 }
 
 /**
  * Installs what configuration alone cannot express on a `Provider` built from {@link buildProviderConfiguration}:
- * the hashed-secret comparison and IdentityServer's token-endpoint error answers.
+ * the hashed-secret comparison, IdentityServer's token-endpoint error answers, sliding renewal of re-used refresh
+ * tokens, and — given the options with `users` (or a `configuration.findAccount`) — userinfo for API access tokens
+ * that carry `openid`.
  */
-export function installIdsrv(provider: Provider): Provider {
+export function installIdsrv(
+  provider: Provider,
+  options?: Pick<IdsrvProviderOptions, 'users' | 'resources' | 'jwks' | 'configuration'>,
+): Provider {
   // oidc-provider builds one Client class per Provider, so this replaces the comparison for this provider only.
   provider.Client.prototype.compareClientSecret = function compareHashedSecret(
     this: unknown,
@@ -116,6 +150,27 @@ export function installIdsrv(provider: Provider): Provider {
   };
   const tokenPath = new URL(IDENTITYSERVER_ROUTES.token, `${provider.issuer}/`).pathname;
   provider.use(tokenEndpointErrors(tokenPath) as never);
+  provider.use(slideReusedRefreshTokens(tokenPath) as never);
+  const findAccount =
+    options?.configuration?.findAccount ?? (options?.users && findAccountFromUsers(options.users));
+  if (options && findAccount) {
+    // Without the options (a caller who only has the Provider) userinfo keeps oidc-provider's rules.
+    const { resources } = options;
+    let claims: Promise<Record<string, string[]>> | undefined;
+    const claimsByScope = () => {
+      claims ??= identityClaims(resources);
+      return claims;
+    };
+    provider.use(
+      userinfoForApiTokens(provider, {
+        path: new URL(IDENTITYSERVER_ROUTES.userinfo, `${provider.issuer}/`).pathname,
+        issuer: provider.issuer,
+        jwks: options.jwks as never,
+        findAccount: findAccount as never,
+        claimsByScope,
+      }) as never,
+    );
+  }
   return provider;
 }
 
@@ -134,6 +189,16 @@ export function installIdsrv(provider: Provider): Provider {
  * http.createServer(provider.callback()).listen(5000);
  */
 export async function createIdsrvProvider(options: IdsrvProviderOptions): Promise<Provider> {
-  const provider = new Provider(options.issuer, await buildProviderConfiguration(options));
-  return installIdsrv(provider);
+  const configuration = await buildProviderConfiguration(options);
+  const provider = new Provider(options.issuer, configuration);
+  return installIdsrv(provider, options);
+}
+
+/** Claim names by identity scope (`openid` → `sub`), as idsrv gives them to oidc-provider's `claims`. */
+async function identityClaims(resources: ResourceStore): Promise<Record<string, string[]>> {
+  const { identityResources } = await resources.getAllResources();
+  const byScope: Record<string, string[]> = { openid: ['sub'] };
+  for (const r of identityResources)
+    if (r.enabled && r.name !== 'openid') byScope[r.name] = [...r.userClaims];
+  return byScope;
 }

@@ -1,3 +1,5 @@
+export { type ClaimSet, findAccountFromUsers, userClaims } from './accounts.ts';
+export { clientSettings } from './client-settings.ts';
 export { buildProviderConfiguration, createIdsrvProvider, installIdsrv } from './create-provider.ts';
 export {
   type DevelopmentKeys,

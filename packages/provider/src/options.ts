@@ -1,4 +1,4 @@
-import type { ClientStore, OidcAdapterFactory, ResourceStore } from '@idsrv/model';
+import type { ClientStore, OidcAdapterFactory, ResourceStore, UserStore } from '@idsrv/model';
 import type { Configuration, JWKS } from 'oidc-provider';
 
 /** IdentityServer-compatible endpoint paths (`/connect/*`), relative to the issuer. */
@@ -25,6 +25,13 @@ export interface IdsrvProviderOptions {
   clients: ClientStore;
   /** Identity resources, API scopes and API resources. */
   resources: ResourceStore;
+  /**
+   * Where users come from (`createTestUserStore` of `@idsrv/users`, or your own). Gives oidc-provider its
+   * `findAccount` (claims for id_tokens and userinfo, per client's AlwaysIncludeUserClaimsInIdToken) and lets
+   * userinfo accept API access tokens that carry `openid`. The login page itself is `@idsrv/interactions`.
+   * @default undefined (no users: only client_credentials works)
+   */
+  users?: UserStore;
   /** Storage for every other oidc-provider model (sessions, grants, codes, tokens…). */
   adapter: OidcAdapterFactory;
   /**
@@ -32,6 +39,13 @@ export interface IdsrvProviderOptions {
    * published before it signs). Keys need `alg` (ES256, EdDSA, RS256…) and `kid`. See `loadSigningKeys`.
    */
   jwks: JWKS;
+  /**
+   * Let the server call loopback URLs (`http://localhost:…`, `127.0.0.1`) — back-channel logout of a relying party
+   * on the same machine, in development. oidc-provider otherwise refuses every special-use address (SSRF protection),
+   * and other URLs keep that protection either way.
+   * @default false
+   */
+  allowLoopbackRequests?: boolean;
   /** Keys that sign cookies; the first signs, all verify. Share them across instances. */
   cookieKeys?: string[];
   /**

@@ -1,0 +1,168 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Client, IdsrvError, type Resources } from '@idsrv/model';
+import { type Command, Option } from 'commander';
+import { loadServerConfiguration } from './configuration.ts';
+import type { RedisSection } from './redis-section.ts';
+
+/** What `serve` and `clients …` take to reach Redis. */
+export interface RedisCliOptions {
+  redis?: string;
+  redisPrefix?: string;
+  redisCluster?: boolean;
+}
+
+/** The `--redis`, `--redis-prefix` and `--redis-cluster` options (`IDSRV_REDIS_URL` in the environment). */
+export function redisCliOptions(): Option[] {
+  return [
+    new Option(
+      '--redis <url>',
+      'keep clients, resources, sessions and tokens in Redis (redis://host:port; for a Cluster, seed nodes separated by commas)',
+    ).env('IDSRV_REDIS_URL'),
+    new Option(
+      '--redis-prefix <prefix>',
+      "key prefix; instances with the same Redis and prefix are one server (default 'idsrv:')",
+    ).env('IDSRV_REDIS_PREFIX'),
+    new Option('--redis-cluster', 'the URL names seed nodes of a Redis Cluster'),
+  ];
+}
+
+/** The command line wins over the configuration's `Redis` section; `undefined` means the memory store. */
+export function resolveRedis(
+  cli: RedisCliOptions,
+  section: RedisSection,
+): { url: string; keyPrefix?: string; cluster: boolean } | undefined {
+  const url = cli.redis ?? section?.url;
+  if (!url) return undefined;
+  const keyPrefix = cli.redisPrefix ?? section?.keyPrefix;
+  return {
+    url,
+    ...(keyPrefix !== undefined ? { keyPrefix } : {}),
+    cluster: cli.redisCluster ?? section?.cluster ?? false,
+  };
+}
+
+/**
+ * `idsrv clients import --config FILE --redis URL [--prune]` and `idsrv clients export --redis URL [--out FILE]`.
+ * ioredis and the store are loaded only when one of them runs.
+ */
+export function addClientsCommands(
+  program: Command,
+  configOption: () => Option,
+  environmentOption: () => Option,
+) {
+  const clients = program
+    .command('clients')
+    .description('copy client definitions between a configuration file and Redis');
+
+  const importCommand = clients
+    .command('import')
+    .description(
+      "copy the file's clients and resources into Redis (idempotent: only what differs is written) and report what changed",
+    )
+    .addOption(configOption())
+    .addOption(environmentOption())
+    .option('--prune', 'also remove clients that Redis holds and the file does not');
+  for (const option of redisCliOptions()) importCommand.addOption(option);
+  importCommand.action(
+    async (options: RedisCliOptions & { config: string; environment?: string; prune?: boolean }) => {
+      const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
+      const redis = needRedis(resolveRedis(options, configuration.redis), 'clients import');
+      const { openRedisBackend, describeRedis } = await import('./redis.ts');
+      const backend = await openRedisBackend({ redis });
+      try {
+        const report = await backend.store.importDefinitions(configuration.definitions, {
+          prune: options.prune ?? false,
+        });
+        const { created, updated, unchanged, removed } = report.clients;
+        console.log(`${configuration.file} → ${describeRedis(redis)} (prefix '${backend.store.keyPrefix}')`);
+        for (const id of created) console.log(`  + ${id} (created)`);
+        for (const id of updated) console.log(`  ~ ${id} (updated)`);
+        for (const id of removed) console.log(`  - ${id} (removed)`);
+        console.log(
+          `  ${created.length} created, ${updated.length} updated, ${unchanged.length} unchanged, ` +
+            `${removed.length} removed; resources ${report.resources}`,
+        );
+      } finally {
+        await backend.close();
+      }
+    },
+  );
+
+  const exportCommand = clients
+    .command('export')
+    .description('write the clients and resources held in Redis as appsettings.json (to --out, or to stdout)')
+    .option('-o, --out <file>', 'the file to write (default: stdout)');
+  for (const option of redisCliOptions()) exportCommand.addOption(option);
+  exportCommand.action(async (options: RedisCliOptions & { out?: string }) => {
+    const redis = needRedis(resolveRedis(options, undefined), 'clients export');
+    const { openRedisBackend } = await import('./redis.ts');
+    const backend = await openRedisBackend({ redis });
+    try {
+      const all: Client[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await backend.store.clients.listClients({ limit: 1000, ...(cursor ? { cursor } : {}) });
+        all.push(...page.clients);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      all.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+      const json = `${JSON.stringify(toAppSettings(all, await backend.store.resources.getAllResources()), null, 2)}\n`;
+      if (options.out) {
+        await writeFile(options.out, json);
+        console.error(`${all.length} client(s) written to ${options.out}`);
+      } else process.stdout.write(json);
+    } finally {
+      await backend.close();
+    }
+  });
+}
+
+function needRedis<T>(redis: T | undefined, command: string): T {
+  if (redis) return redis;
+  throw new IdsrvError(
+    'ERR_CONFIG_INVALID',
+    `${command} needs a Redis: pass --redis URL (or set IDSRV_REDIS_URL, or Redis:Url in the configuration)`,
+  );
+}
+
+// IdentityServer spells DPoP with a capital P; everything else is a plain first-letter upper-casing.
+const PASCAL_EXCEPTIONS: Record<string, string> = {
+  dPoPValidationMode: 'DPoPValidationMode',
+  dPoPClockSkew: 'DPoPClockSkew',
+  requireDPoP: 'RequireDPoP',
+};
+
+/**
+ * Definitions as an IdentityServer-shaped appsettings.json: the `IdentityServer` section with PascalCase names, dates
+ * as ISO 8601 text, lifetimes in seconds. `Properties` keep their keys as they are (they are data, not names).
+ * `idsrv check` and `serve --config` read the result back to the same definitions.
+ */
+export function toAppSettings(clients: readonly Client[], resources: Resources): Record<string, unknown> {
+  return {
+    IdentityServer: {
+      IdentityResources: pascal(resources.identityResources),
+      ApiScopes: pascal(resources.apiScopes),
+      ApiResources: pascal(resources.apiResources),
+      Clients: pascal(clients),
+    },
+  };
+}
+
+function pascal(value: unknown, verbatimKeys = false): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => pascal(v));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [
+        verbatimKeys
+          ? k
+          : Object.hasOwn(PASCAL_EXCEPTIONS, k)
+            ? PASCAL_EXCEPTIONS[k]!
+            : k[0]!.toUpperCase() + k.slice(1),
+        pascal(v, k === 'properties'),
+      ]),
+  );
+}

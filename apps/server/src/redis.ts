@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { type Definitions, IdsrvError } from '@idsrv/model';
+import { generateSigningKey, type SigningAlgorithm } from '@idsrv/provider';
+import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { JWK } from 'jose';
+
+/** Where the server keeps its state when it runs on Redis. */
+export interface RedisServerOptions {
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`). For a Cluster, one or more seed nodes separated by
+   * commas: `redis://10.0.0.1:6379,10.0.0.2:6379`.
+   */
+  url: string;
+  /** @default 'idsrv:' */
+  keyPrefix?: string;
+  /** Treat `url` as seed nodes of a Redis Cluster. @default false */
+  cluster?: boolean;
+}
+
+/** How long the server waits for Redis at start before it gives up, in ms. */
+const STARTUP_TIMEOUT_MS = 10_000;
+
+/**
+ * ioredis options that make requests fail fast while Redis is unreachable, instead of queueing until it returns:
+ * no offline queue (a command while disconnected is rejected at once), one retry, a 2 s command timeout. The client
+ * keeps reconnecting in the background (every 100 ms to 1 s), so service resumes by itself when Redis is back.
+ */
+export const FAIL_FAST_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
+  connectTimeout: 2000,
+  retryStrategy: (times: number) => Math.min(times * 100, 1000),
+} satisfies RedisOptions;
+
+/** Opens the connection described by `options` (not yet necessarily ready). */
+export function connectRedis(options: RedisServerOptions): RedisConnection {
+  if (!options.cluster) return new Redis(options.url, FAIL_FAST_OPTIONS);
+  const urls = options.url
+    .split(',')
+    .map((entry) => new URL(entry.includes('://') ? entry : `redis://${entry}`));
+  const nodes = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
+  // Credentials and TLS of the first seed node apply to every node.
+  const first = urls[0]!;
+  const { retryStrategy: _unused, ...nodeOptions } = FAIL_FAST_OPTIONS;
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
+    redisOptions: {
+      ...nodeOptions,
+      ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+      ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+      ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  };
+  return new Cluster(nodes, clusterOptions);
+}
+
+/** Resolves once the connection is ready; rejects with `ERR_STORE_UNAVAILABLE` after `timeoutMs`. */
+function whenReady(client: RedisConnection, what: string, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(
+        new IdsrvError(
+          'ERR_STORE_UNAVAILABLE',
+          `Redis at ${what} did not answer within ${timeoutMs / 1000} s. Is it running, and is the URL right?`,
+        ),
+      );
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
+/** What every instance of one server must share, stored once in Redis (`{prefix}server:keys`). */
+export interface SharedServerKeys {
+  /** Private signing JWKs; the first signs. */
+  keys: JWK[];
+  /** Cookie-signing keys; the first signs. */
+  cookieKeys: string[];
+  /** oidc-provider's `features.dPoP.nonceSecret` (32 bytes, base64url), so any instance accepts another's nonces. */
+  dpopNonceSecret: string;
+}
+
+/** The server's Redis: the connection it owns, the store, the shared keys and the readiness check. */
+export interface RedisBackend {
+  readonly client: RedisConnection;
+  readonly store: RedisStore;
+  /**
+   * The signing keys, cookie keys and DPoP nonce secret every instance uses: created by the first instance that
+   * starts on this Redis and key prefix (with a new `alg` key), read by every other one.
+   */
+  sharedKeys(alg: SigningAlgorithm): Promise<SharedServerKeys>;
+  /** Readiness: resolves with the PING time in ms, rejects while Redis does not answer. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Human-readable form of the Redis target, without credentials. */
+export function describeRedis(options: RedisServerOptions): string {
+  return options.url.replace(/\/\/[^@/]*@/g, '//***@') + (options.cluster ? ' (cluster)' : '');
+}
+
+/**
+ * Connects to Redis and opens the store. On the first start on an empty key prefix the configuration's clients and
+ * resources are imported (so that `serve --redis` on a fresh Redis works like the memory store); after that, Redis is
+ * the source of truth and `idsrv clients import` copies a file's definitions into it.
+ */
+export async function openRedisBackend(options: {
+  redis: RedisServerOptions;
+  definitions?: Definitions;
+  log?: (line: string) => void;
+}): Promise<RedisBackend> {
+  const client = connectRedis(options.redis);
+  // A connection error is reported by the requests that fail; without a listener ioredis would print each one.
+  client.on('error', () => {});
+  try {
+    await whenReady(client, describeRedis(options.redis), STARTUP_TIMEOUT_MS);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  const store = createRedisStore({
+    client,
+    ...(options.redis.keyPrefix !== undefined ? { keyPrefix: options.redis.keyPrefix } : {}),
+  });
+  if (options.definitions && (await isEmpty(client, store))) {
+    const report = await store.importDefinitions(options.definitions);
+    options.log?.(
+      `  Redis ${describeRedis(options.redis)} had no clients under '${store.keyPrefix}': imported ` +
+        `${report.clients.created.length} client(s) and the resources from the configuration`,
+    );
+  }
+  return {
+    client,
+    store,
+    sharedKeys: (alg) =>
+      store.sharedServerState<SharedServerKeys>(async () => ({
+        keys: [await generateSigningKey(alg)],
+        cookieKeys: [randomBytes(32).toString('base64url')],
+        dpopNonceSecret: randomBytes(32).toString('base64url'),
+      })),
+    ping: () => store.ping(),
+    async close() {
+      await store.dispose();
+      client.disconnect();
+    },
+  };
+}
+
+async function isEmpty(client: RedisConnection, store: RedisStore): Promise<boolean> {
+  if ((await client.exists(store.keys.resources)) > 0) return false;
+  return (await store.clients.listClients({ limit: 1 })).clients.length === 0;
+}
+
+/**
+ * oidc-provider configuration with the shared DPoP nonce secret added (`features.dPoP.nonceSecret`): a nonce one
+ * instance issued is accepted by every other. Without shared keys (the memory store) `configuration` is returned as
+ * it is.
+ */
+export function withSharedDPoPNonce<C extends { features?: object } | undefined>(
+  configuration: C,
+  shared: SharedServerKeys | undefined,
+): C {
+  if (!shared) return configuration;
+  const features = (configuration?.features ?? {}) as { dPoP?: object };
+  return {
+    ...configuration,
+    features: {
+      ...features,
+      dPoP: { ...features.dPoP, nonceSecret: Buffer.from(shared.dpopNonceSecret, 'base64url') },
+    },
+  } as C;
+}
+
+/** Koa-style context, as much of it as the readiness route needs. */
+interface ReadinessContext {
+  path: string;
+  method: string;
+  status: number;
+  body: unknown;
+  set(field: string, value: string): void;
+}
+
+/**
+ * `GET /readyz`: 200 `{ status: 'ready', store }` when the server can serve requests, 503 `{ status: 'unavailable' }`
+ * while its Redis does not answer a PING (a load balancer then sends traffic elsewhere). `/healthz` stays the cheap
+ * liveness check that touches nothing.
+ */
+export function readinessRoute(backend: RedisBackend | undefined) {
+  return async (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> => {
+    if (ctx.path !== '/readyz' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.set('Cache-Control', 'no-store');
+    if (!backend) {
+      ctx.body = { status: 'ready', store: 'memory' };
+      return;
+    }
+    try {
+      const ms = await backend.ping();
+      ctx.body = {
+        status: 'ready',
+        store: 'redis',
+        redis: { status: 'up', pingMs: Math.round(ms * 100) / 100 },
+      };
+    } catch (error) {
+      ctx.status = 503;
+      ctx.body = {
+        status: 'unavailable',
+        store: 'redis',
+        redis: { status: 'down', error: (error as Error).message },
+      };
+    }
+  };
+}

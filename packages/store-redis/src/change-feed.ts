@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisConnection } from './redis-client.ts';
+
+/**
+ * Invalidation of the instances' local caches over Redis pub/sub. A writer publishes on `channel` after each change
+ * (`client:{id}` or `resources`); every instance's feed receives it and drops that entry.
+ *
+ * Pub/sub delivers at most once: a message sent while a subscriber is disconnected is lost. So caches are trusted
+ * only while the subscription is live: `live` turns false (and `onReset` drops everything) the moment the subscriber
+ * connection closes, and true again only once it has re-subscribed. While not live the stores read through to Redis.
+ */
+export interface ChangeFeed {
+  /** Whether cached entries may be served: the subscription is established and nothing can have been missed. */
+  readonly live: boolean;
+  /** Changes every time the feed drops state (a message, a reset): a read that began under another generation must not fill the cache. */
+  readonly generation: number;
+  on(listener: (message: string) => void): void;
+  publish(message: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ChangeFeedOptions {
+  client: RedisConnection;
+  channel: string;
+  /** A connection to subscribe with; the feed then does not close it. @default client.duplicate(), closed by `close()` */
+  subscriber?: RedisConnection;
+}
+
+export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
+  const { client, channel } = options;
+  const owned = options.subscriber === undefined;
+  const subscriber =
+    options.subscriber ??
+    (client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate());
+  const listeners: ((message: string) => void)[] = [];
+  let live = false;
+  let generation = 0;
+  let closed = false;
+
+  const reset = (message: string) => {
+    generation++;
+    for (const listener of listeners) listener(message);
+  };
+  const down = () => {
+    if (live) {
+      live = false;
+      reset('*');
+    }
+  };
+  const up = async () => {
+    if (closed) return;
+    try {
+      await subscriber.subscribe(channel);
+      // Anything cached before (there should be nothing) may have missed messages.
+      reset('*');
+      live = true;
+    } catch {
+      // Not subscribed yet: stay not live; the next 'ready' tries again.
+    }
+  };
+
+  // Messages are `{sender} {change}`. A store drops its own cache entries when it writes; the echo of its own message
+  // is skipped, so it does not evict (and re-read) what it has just written.
+  const sender = randomUUID();
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    const space = message.indexOf(' ');
+    if (message.slice(0, space) !== sender) reset(message.slice(space + 1));
+  });
+  subscriber.on('ready', () => void up());
+  for (const event of ['close', 'end', 'reconnecting', 'error', '-node', 'node error'])
+    subscriber.on(event, down);
+  if (subscriber.status === 'ready') void up();
+  // A connection made with `lazyConnect` (duplicated from the caller's) waits for a first command; connect it now.
+  else if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
+
+  return {
+    get live() {
+      return live && !closed;
+    },
+    get generation() {
+      return generation;
+    },
+    on(listener) {
+      listeners.push(listener);
+    },
+    async publish(message) {
+      await client.publish(channel, `${sender} ${message}`);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      live = false;
+      if (owned) subscriber.disconnect();
+      else await subscriber.unsubscribe(channel).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import {
+  type ApiResourceInput,
+  type ApiScopeInput,
+  type IdentityResourceInput,
+  ModelValidationError,
+  type ResourceStore,
+  type Resources,
+  validateDefinitions,
+} from '@idsrv/model';
+import type { ChangeFeed } from './change-feed.ts';
+import type { RedisKeys } from './keys.ts';
+import { guarded, type RedisConnection } from './redis-client.ts';
+import { deepFreeze } from './redis-client-store.ts';
+
+/** Resources as `putResources` takes them (defaults are applied on write). */
+export interface ResourcesInput {
+  identityResources?: readonly IdentityResourceInput[];
+  apiScopes?: readonly ApiScopeInput[];
+  apiResources?: readonly ApiResourceInput[];
+}
+
+/** A {@link ResourceStore} in Redis that can be replaced at run time. */
+export interface RedisResourceStore extends ResourceStore {
+  /**
+   * Validates the resources together (as `createMemoryStore` does) and replaces every resource in Redis with them,
+   * atomically (one key). Every instance sees the change at once (pub/sub). Resolves to whether anything changed.
+   * @throws {ModelValidationError}
+   */
+  putResources(resources: ResourcesInput): Promise<boolean>;
+}
+
+export interface RedisResourceStoreOptions {
+  client: RedisConnection;
+  keys: RedisKeys;
+  feed: ChangeFeed;
+  /** Seconds the resources may be served from memory; see `clientCacheTtl`. @default 10 */
+  cacheTtl?: number;
+  now?: () => number;
+}
+
+interface Snapshot {
+  raw: string | null;
+  resources: Resources;
+  fetchedAt: number;
+}
+
+const EMPTY: Resources = deepFreeze({ identityResources: [], apiScopes: [], apiResources: [] });
+
+/**
+ * Identity resources, API scopes and API resources in Redis, as one JSON value (`{prefix}resources`): there are few
+ * of them, they are read on every token request, and replacing them all in one write keeps them consistent (an API
+ * resource never names a scope that is not there). Cached and invalidated like clients.
+ */
+export function createRedisResourceStore(options: RedisResourceStoreOptions): RedisResourceStore {
+  const { client: redis, keys, feed } = options;
+  const now = options.now ?? Date.now;
+  const ttlMs = (options.cacheTtl ?? 10) * 1000;
+  let snapshot: Snapshot | undefined;
+
+  feed.on((message) => {
+    if (message === 'resources' || message === '*') snapshot = undefined;
+  });
+
+  const parse = (raw: string | null): Resources => {
+    if (raw === null) return EMPTY;
+    const { definitions, issues } = validateDefinitions(JSON.parse(raw));
+    if (!definitions) throw new ModelValidationError(issues, { subject: 'resources stored in Redis' });
+    const { identityResources, apiScopes, apiResources } = definitions;
+    return deepFreeze({ identityResources, apiScopes, apiResources });
+  };
+
+  const current = (): Promise<Resources> =>
+    guarded('read resources', async () => {
+      const useCache = ttlMs > 0 && feed.live;
+      const cached = useCache ? snapshot : undefined;
+      if (cached && now() - cached.fetchedAt < ttlMs) return cached.resources;
+      const generation = feed.generation;
+      const raw = await redis.get(keys.resources);
+      if (cached && cached.raw === raw) {
+        cached.fetchedAt = now();
+        return cached.resources;
+      }
+      const resources = parse(raw);
+      if (useCache && feed.live && generation === feed.generation) {
+        snapshot = { raw, resources, fetchedAt: now() };
+      }
+      return resources;
+    });
+
+  const named = <T extends { name: string }>(items: readonly T[], names: readonly string[]): T[] => {
+    const wanted = new Set(names);
+    return items.filter((item) => wanted.has(item.name));
+  };
+
+  return {
+    async findIdentityResourcesByScopeName(scopeNames) {
+      return named((await current()).identityResources, scopeNames);
+    },
+    async findApiScopesByName(scopeNames) {
+      return named((await current()).apiScopes, scopeNames);
+    },
+    async findApiResourcesByScopeName(scopeNames) {
+      const wanted = new Set(scopeNames);
+      return (await current()).apiResources.filter((r) => r.scopes.some((s) => wanted.has(s)));
+    },
+    async findApiResourcesByName(names) {
+      return named((await current()).apiResources, names);
+    },
+    async getAllResources() {
+      const { identityResources, apiScopes, apiResources } = await current();
+      return {
+        identityResources: [...identityResources],
+        apiScopes: [...apiScopes],
+        apiResources: [...apiResources],
+      };
+    },
+    async putResources(resources) {
+      const { definitions, issues } = validateDefinitions({
+        identityResources: [...(resources.identityResources ?? [])],
+        apiScopes: [...(resources.apiScopes ?? [])],
+        apiResources: [...(resources.apiResources ?? [])],
+      });
+      if (!definitions) throw new ModelValidationError(issues, { subject: 'resources' });
+      const { identityResources, apiScopes, apiResources } = definitions;
+      const raw = JSON.stringify({ identityResources, apiScopes, apiResources });
+      return guarded('putResources', async () => {
+        const previous = await redis.set(keys.resources, raw, 'GET');
+        if (previous === raw) return false;
+        snapshot = undefined;
+        await feed.publish('resources');
+        return true;
+      });
+    },
+  } satisfies RedisResourceStore;
+}

@@ -1,0 +1,266 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The binaries, from PATH; CI installs them with `scripts/ensure-test-deps.mjs` (Debian's `redis-server`). */
+export const REDIS_SERVER_BIN = 'redis-server';
+export const REDIS_CLI_BIN = 'redis-cli';
+
+/** How long a server may take to answer PING after it was started, in ms. */
+const READY_TIMEOUT_MS = 20_000;
+/** Redis Cluster talks to its peers on the client port + 10000 (the cluster bus). */
+const CLUSTER_BUS_OFFSET = 10_000;
+
+/** Options of {@link startRedis}. */
+export interface StartRedisOptions {
+  /**
+   * Persist with the append-only file (`--appendonly yes --appendfsync always`) in the server's folder, so that a
+   * restart keeps every acknowledged write. Off: `--save '' --appendonly no` (nothing persisted).
+   * @default false
+   */
+  persistence?: boolean;
+  /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: string[];
+  /** @default a free loopback port */
+  port?: number;
+  /** The server's working folder (AOF, nodes.conf). @default a new temporary folder, removed by `stop()` */
+  dir?: string;
+}
+
+/** A running `redis-server` process on 127.0.0.1. */
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** The process, while it runs. */
+  readonly child: ChildProcess | undefined;
+  /** Stops the server (SIGTERM: Redis flushes its AOF and exits), waiting for it to exit. Idempotent. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port, folder and arguments, and waits for PING. */
+  resume(): Promise<void>;
+  /** Stops the server and removes its temporary folder (when the harness created it). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A free TCP port on 127.0.0.1, found by binding a socket to port 0 and closing it (`redis-server --port 0` means
+ * "no TCP", so the harness has to choose). With `busFree`, port + 10000 (Redis Cluster's bus) is free too.
+ */
+export async function freePort(options: { busFree?: boolean } = {}): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await bindAndRelease(0);
+    if (!options.busFree) return port;
+    if (port + CLUSTER_BUS_OFFSET > 65535) continue;
+    if ((await bindAndRelease(port + CLUSTER_BUS_OFFSET).catch(() => 0)) !== 0) return port;
+  }
+  throw new Error('could not find a free port pair for a Redis Cluster node');
+}
+
+function bindAndRelease(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/**
+ * Sends one inline command over a raw socket and resolves with the first reply line (no client library needed, so
+ * the harness can check a server before any test code connects).
+ */
+export function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${command} on port ${port}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8');
+      // A bulk reply ($n) is complete once its body arrived; a simple reply at its first line end.
+      const bulk = /^\$(\d+)\r\n/.exec(data);
+      if (bulk ? data.length >= bulk[0].length + Number(bulk[1]) + 2 : data.includes('\r\n')) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(data);
+      }
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** Resolves once the server on `port` answers PING with PONG; polls, never sleeps a fixed time. */
+export async function waitForPing(port: number, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if ((await rawCommand(port, 'PING', 500)).startsWith('+PONG')) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`, { cause: last });
+}
+
+/**
+ * Starts a real `redis-server` on a free loopback port, in a temporary folder, and resolves once it answers PING.
+ * Call `stop()` in teardown.
+ *
+ * @example
+ * const redis = await startRedis();
+ * afterAll(() => redis.stop());
+ * const client = new Redis(redis.url);
+ */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProcess> {
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'idsrv-redis-'));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    ...(options.persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    '--protected-mode',
+    'no',
+    '--loglevel',
+    'warning',
+    ...(options.args ?? []),
+  ];
+  let child: ChildProcess | undefined;
+  let stopped = false;
+
+  const launch = async () => {
+    const started = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    started.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<never>((_, reject) => {
+      started.once('error', reject);
+      started.once('exit', (code) =>
+        reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr}`)),
+      );
+    });
+    exited.catch(() => {});
+    child = started;
+    started.once('exit', () => {
+      if (child === started) child = undefined;
+    });
+    await Promise.race([waitForPing(port), exited]);
+  };
+
+  const halt = async () => {
+    const current = child;
+    if (!current || current.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      current.once('exit', () => resolve());
+      current.kill('SIGTERM');
+    });
+  };
+
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    get child() {
+      return child;
+    },
+    halt,
+    resume: launch,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await halt();
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A running Redis Cluster of masters without replicas. */
+export interface RedisClusterProcess {
+  readonly nodes: RedisProcess[];
+  /** Seed nodes for `new Cluster(startupNodes)`. */
+  readonly startupNodes: { host: string; port: number }[];
+  /** Stops every node and removes their folders. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real Redis Cluster: `masters` processes with `--cluster-enabled yes`, joined by
+ * `redis-cli --cluster create … --cluster-replicas 0`, resolved once every node reports `cluster_state:ok`.
+ *
+ * @example
+ * const cluster = await startRedisCluster();
+ * afterAll(() => cluster.stop());
+ * const client = new Cluster(cluster.startupNodes);
+ */
+export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisClusterProcess> {
+  const masters = options.masters ?? 3;
+  const nodes: RedisProcess[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort({ busFree: true });
+      nodes.push(
+        await startRedis({
+          port,
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '5000',
+          ],
+        }),
+      );
+    }
+    await run(REDIS_CLI_BIN, [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (const node of nodes) {
+      while (!(await rawCommand(node.port, 'CLUSTER INFO')).includes('cluster_state:ok')) {
+        if (Date.now() > deadline)
+          throw new Error(`cluster node ${node.port} did not reach cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    nodes,
+    startupNodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    stop,
+  };
+}
