@@ -20,6 +20,8 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
         it(`upsert/find - ${modelName}: the payload comes back equal, as a copy`, async ({ store }) => {
           const adapter = store.adapter(modelName);
           const payload = samplePayload(modelName, `${modelName}-1`);
+          // Kept before anything can change it; a second samplePayload() could fall in the next second (iat/exp).
+          const expected = structuredClone(payload);
           await adapter.upsert(`${modelName}-1`, payload, 600);
 
           const found = await adapter.find(`${modelName}-1`);
@@ -30,7 +32,7 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
           (payload as Record<string, unknown>)['injected'] = 'after upsert';
           (found as Record<string, unknown>)['kind'] = 'mutated';
           const again = await adapter.find(`${modelName}-1`);
-          expect(again).toEqual(samplePayload(modelName, `${modelName}-1`));
+          expect(again).toEqual(expected);
         });
       }
     });
@@ -44,11 +46,12 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
     it('upsert/find - nested values are copied, not shared', async ({ store }) => {
       const adapter = store.adapter('Session');
       const payload = samplePayload('Session', 's1');
+      const expected = structuredClone(payload);
       await adapter.upsert('s1', payload, 60);
       (payload['amr'] as string[]).push('added-by-caller');
       const found = await adapter.find('s1');
       (found!['authorizations'] as Record<string, unknown>)['web.client'] = 'mutated';
-      expect(await adapter.find('s1')).toEqual(samplePayload('Session', 's1'));
+      expect(await adapter.find('s1')).toEqual(expected);
     });
 
     it('find - an unknown id resolves undefined', async ({ store }) => {
@@ -63,8 +66,9 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
     });
 
     it('adapter factory - two adapters of one model name share records', async ({ store }) => {
-      await store.adapter('Grant').upsert('g1', samplePayload('Grant', 'g1'), 60);
-      expect(await store.adapter('Grant').find('g1')).toEqual(samplePayload('Grant', 'g1'));
+      const payload = samplePayload('Grant', 'g1');
+      await store.adapter('Grant').upsert('g1', payload, 60);
+      expect(await store.adapter('Grant').find('g1')).toEqual(payload);
     });
 
     describe('model names', () => {
