@@ -9,7 +9,8 @@ describe('hashPassword / verifyPassword', () => {
     const hash = await hashPassword('alice');
     expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(isPasswordHash(hash)).toBe(true);
-  });
+    // 128 MiB of scrypt work is deliberate; on a busy 2-core CI machine it can take several seconds.
+  }, 60_000);
 
   it('verifyPassword - accepts the password and rejects any other', async () => {
     const hash = await hashPassword('correct horse', FAST);
