@@ -206,7 +206,12 @@ export function readinessRoute(backend: RedisBackend | undefined) {
       ctx.body = {
         status: 'ready',
         store: 'redis',
-        redis: { status: 'up', pingMs: Math.round(ms * 100) / 100 },
+        // `cache: 'bypassed'` while the change subscription is down: still ready, every lookup reads Redis.
+        redis: {
+          status: 'up',
+          pingMs: Math.round(ms * 100) / 100,
+          cache: backend.store.subscribed ? 'live' : 'bypassed',
+        },
       };
     } catch (error) {
       ctx.status = 503;

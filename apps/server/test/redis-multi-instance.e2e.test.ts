@@ -326,7 +326,7 @@ describe('two `idsrv serve --redis` processes', () => {
       await vi.waitFor(
         async () => expect((await clientCredentials(server.url, 'imported.client')).status).toBe(200),
         {
-          timeout: 1000,
+          timeout: 5000, // pub/sub takes milliseconds; the margin is for a loaded CI machine
           interval: 10,
         },
       );
@@ -368,6 +368,56 @@ describe('two `idsrv serve --redis` processes', () => {
       prefix,
     ]);
     expect(reimport.stdout).toContain('0 created, 0 updated, 4 unchanged, 0 removed; resources unchanged');
+  });
+
+  it('clients import - a cached client disabled by an import is refused by both processes at once (pub/sub invalidation)', async () => {
+    // Both processes have service.client in their caches (clientCacheTtl 10 s)…
+    for (const server of [a, b]) expect((await clientCredentials(server.url)).status).toBe(200);
+    const disabled = join(file, '..', 'disabled.json');
+    await writeFile(
+      disabled,
+      (await readFile(file, 'utf8')).replace(
+        '"ClientId": "service.client",',
+        '"ClientId": "service.client", "Enabled": false,',
+      ),
+    );
+    const imported = await runCli([
+      'clients',
+      'import',
+      '--config',
+      disabled,
+      '--redis',
+      redis.url,
+      '--redis-prefix',
+      prefix,
+    ]);
+    expect(imported.stdout, imported.stderr).toContain('~ service.client (updated)');
+    // …and refuse it well before the cache would have expired.
+    const started = Date.now();
+    for (const server of [a, b]) {
+      await vi.waitFor(async () => expect((await clientCredentials(server.url)).status).toBe(401), {
+        timeout: 5000,
+        interval: 10,
+      });
+    }
+    expect(Date.now() - started).toBeLessThan(5000);
+    const restored = await runCli([
+      'clients',
+      'import',
+      '--config',
+      file,
+      '--redis',
+      redis.url,
+      '--redis-prefix',
+      prefix,
+    ]);
+    expect(restored.stdout).toContain('~ service.client (updated)');
+    for (const server of [a, b]) {
+      await vi.waitFor(async () => expect((await clientCredentials(server.url)).status).toBe(200), {
+        timeout: 5000,
+        interval: 10,
+      });
+    }
   });
 
   it('restart - a process stopped and started again serves with the same keys', async () => {

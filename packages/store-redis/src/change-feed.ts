@@ -48,15 +48,23 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
       reset('*');
     }
   };
+  let subscribing = false;
   const up = async () => {
-    if (closed) return;
+    // ioredis may report 'ready' more than once for one connection: only a change from down to up resets the caches
+    // (a reset while up would only throw away entries nothing has invalidated).
+    if (closed || live || subscribing) return;
+    subscribing = true;
     try {
       await subscriber.subscribe(channel);
-      // Anything cached before (there should be nothing) may have missed messages.
-      reset('*');
-      live = true;
+      if (!live && !closed) {
+        // Anything cached while the subscription was down may have missed messages.
+        reset('*');
+        live = true;
+      }
     } catch {
       // Not subscribed yet: stay not live; the next 'ready' tries again.
+    } finally {
+      subscribing = false;
     }
   };
 

@@ -84,6 +84,11 @@ export interface RedisStore extends IdsrvStore {
    * together exactly one value wins and all use it.
    */
   sharedServerState<T>(create: () => T | Promise<T>): Promise<T>;
+  /**
+   * Whether this instance's change subscription is live, so that its client and resource cache is in use. False
+   * until the subscriber connection has subscribed, and whenever it is down (reads then go to Redis).
+   */
+  readonly subscribed: boolean;
   /** Round trip time of a PING in ms; rejects with `ERR_STORE_UNAVAILABLE` when Redis does not answer. */
   ping(): Promise<number>;
   /** Counts this store's adapter keys with SCAN (every master of a Cluster). For tests and operators. */
@@ -135,6 +140,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const adapter = createRedisAdapter({ client, keys, now });
 
   const store: RedisStore = {
+    get subscribed() {
+      return feed.live;
+    },
     keyPrefix,
     keys,
     clients,
