@@ -3,10 +3,9 @@
 // Prints requests/s and p99 for each and the ratio idsrv / bare. Target: ratio >= 0.95.
 //
 //   pnpm --filter @idsrv/server build && node apps/server/bench/client-credentials.mjs [--duration 10] [--rounds 2]
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, load as loadWith, start } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -16,63 +15,7 @@ const { values } = parseArgs({
   },
 });
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
-
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ url: match[1].replace('localhost', '127.0.0.1'), child });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
-
-// CPU seconds a process has used (user + system), from /proc: unlike requests/s, CPU time per request is not
-// distorted by other work on the machine, so it is printed beside the throughput ratio.
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function load(url, clientId) {
-  const auth = `Basic ${Buffer.from(`${clientId}:secret`).toString('base64')}`;
-  const args = [
-    autocannonBin,
-    '-c',
-    values.connections,
-    '-d',
-    values.duration,
-    '-m',
-    'POST',
-    '--json',
-    '-H',
-    `authorization=${auth}`,
-    '-H',
-    'content-type=application/x-www-form-urlencoded',
-    '-b',
-    'grant_type=client_credentials&scope=api1',
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx > 0 || result.errors > 0)
-        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
-      resolve({ rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total });
-    });
-  });
-}
+const load = (url, clientId) => loadWith(url, clientId, 'grant_type=client_credentials&scope=api1', values);
 
 const idsrv = await start([here('../dist/cli.js'), 'serve', '--port', '0']);
 const bare = await start([here('./bare-provider.mjs')]);

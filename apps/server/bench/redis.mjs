@@ -8,13 +8,14 @@
 //   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 10] [--rounds 2] [--clients 100000]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { cpuSeconds, load as loadWith, start } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,6 @@ const { values } = parseArgs({
   },
 });
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
 const CONFIG = here('../test/fixtures/redis/appsettings.json');
 const PREFIX = 'bench:';
 const ALICE = '818727';
@@ -58,59 +58,7 @@ const redisServer = spawn(
 while (!(await ping(redisPort))) await new Promise((r) => setTimeout(r, 25));
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ url: match[1].replace('localhost', '127.0.0.1'), child });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function load(url, clientId, body) {
-  const auth = `Basic ${Buffer.from(`${clientId}:secret`).toString('base64')}`;
-  const args = [
-    autocannonBin,
-    '-c',
-    values.connections,
-    '-d',
-    values.duration,
-    '-m',
-    'POST',
-    '--json',
-    '-H',
-    `authorization=${auth}`,
-    '-H',
-    'content-type=application/x-www-form-urlencoded',
-    '-b',
-    body,
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx > 0 || result.errors > 0)
-        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
-      resolve({ rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total });
-    });
-  });
-}
+const load = (url, clientId, body) => loadWith(url, clientId, body, values);
 
 async function measure(target) {
   const before = cpuSeconds(target.pid);

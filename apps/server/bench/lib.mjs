@@ -1,0 +1,65 @@
+// What the benchmark scripts share: starting a server process, loading it with autocannon as a separate process,
+// and reading a process's CPU time.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
+
+/** Starts `node ...args` and resolves once it prints `listening on http://…`. */
+export function start(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve({ url: match[1].replace('localhost', '127.0.0.1'), child });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+// CPU seconds a process has used (user + system), from /proc: unlike requests/s, CPU time per request is not
+// distorted by other work on the machine, so the scripts print it beside the throughput ratio.
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * POSTs `body` to a token endpoint with Basic `clientId:secret` for `duration` seconds over `connections`; rejects on
+ * any non-2xx answer, so a broken setup cannot pass for a fast one.
+ */
+export function load(url, clientId, body, { connections, duration }) {
+  const auth = `Basic ${Buffer.from(`${clientId}:secret`).toString('base64')}`;
+  const args = [
+    autocannonBin,
+    ...['-c', connections, '-d', duration, '-m', 'POST', '--json'],
+    ...[
+      '-H',
+      `authorization=${auth}`,
+      '-H',
+      'content-type=application/x-www-form-urlencoded',
+      '-b',
+      body,
+      url,
+    ],
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      const result = JSON.parse(out);
+      if (result.non2xx > 0 || result.errors > 0) {
+        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
+      }
+      resolve({ rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total });
+    });
+  });
+}
