@@ -19,6 +19,7 @@ export {
   type PathStyle,
   type ValidationIssue,
 } from './errors.ts';
+export { deepFreeze } from './freeze.ts';
 export {
   FORBIDDEN_GRANT_TYPE_PAIRS,
   GrantType,

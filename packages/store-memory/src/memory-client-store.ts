@@ -1,6 +1,7 @@
 import {
   type Client,
   type ClientInput,
+  deepFreeze,
   ModelValidationError,
   type MutableClientStore,
   validateClientDefinition,
@@ -88,12 +89,3 @@ export function createMemoryClientStore(options: MemoryClientStoreOptions = {}):
 // The cursor is opaque to callers; base64url keeps any client id (spaces, slashes, unicode) safe in a query string.
 const encodeCursor = (lastId: string): string => Buffer.from(lastId, 'utf8').toString('base64url');
 const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
-
-/** Freezes a value and everything it holds, so a client handed out cannot be changed by its reader. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const nested of Object.values(value)) deepFreeze(nested);
-  }
-  return value;
-}

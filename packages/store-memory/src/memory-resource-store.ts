@@ -1,13 +1,13 @@
 import {
   type ApiResourceInput,
   type ApiScopeInput,
+  deepFreeze,
   type IdentityResourceInput,
   ModelValidationError,
   type ResourceStore,
   type Resources,
   validateDefinitions,
 } from '@idsrv/model';
-import { deepFreeze } from './memory-client-store.ts';
 
 /** Options of {@link createMemoryResourceStore}: the resources it holds, fixed for its lifetime. */
 export interface MemoryResourceStoreOptions {

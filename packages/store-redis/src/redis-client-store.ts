@@ -1,5 +1,6 @@
 import {
   type Client,
+  deepFreeze,
   ModelValidationError,
   type MutableClientStore,
   validateClientDefinition,
@@ -223,13 +224,4 @@ function decodeCursor(cursor: string): CursorState {
     // fall through
   }
   throw new RangeError('listClients: the cursor is not one this store returned');
-}
-
-/** Freezes a value and everything it holds, so a client handed out cannot be changed by its reader. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const nested of Object.values(value)) deepFreeze(nested);
-  }
-  return value;
 }

@@ -1,6 +1,7 @@
 import {
   type ApiResourceInput,
   type ApiScopeInput,
+  deepFreeze,
   type IdentityResourceInput,
   ModelValidationError,
   type ResourceStore,
@@ -10,7 +11,6 @@ import {
 import type { ChangeFeed } from './change-feed.ts';
 import type { RedisKeys } from './keys.ts';
 import { guarded, type RedisConnection } from './redis-client.ts';
-import { deepFreeze } from './redis-client-store.ts';
 
 /** Resources as `putResources` takes them (defaults are applied on write). */
 export interface ResourcesInput {

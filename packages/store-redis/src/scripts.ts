@@ -4,6 +4,19 @@ import { lua } from './redis-client.ts';
 // alone, or a grant's index with that grant's records (one `{grantId}` hash tag). So each runs on one Cluster node,
 // atomically, as Redis runs every script.
 
+/** Lua prelude shared by the scripts that change a grant index. */
+const RETIME = `-- Makes a grant index expire with the last of its records (or never, when one has no expiry).
+local function retime(index)
+  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
+  if last[2] == nil then return end
+  if last[2] == 'inf' then
+    redis.call('PERSIST', index)
+  else
+    redis.call('PEXPIREAT', index, last[2])
+  end
+end
+`;
+
 /**
  * Writes one record, replacing whatever the key held, and sets its lifetime.
  *
@@ -16,17 +29,7 @@ import { lua } from './redis-client.ts';
  * index expire with the last of its records: it never outlives what it indexes and never grows without bound.
  */
 export const WRITE_RECORD = lua(`
--- Makes a grant index expire with the last of its records (or never, when one has no expiry).
-local function retime(index)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] == nil then return end
-  if last[2] == 'inf' then
-    redis.call('PERSIST', index)
-  else
-    redis.call('PEXPIREAT', index, last[2])
-  end
-end
-local key = KEYS[1]
+${RETIME}local key = KEYS[1]
 local previous = redis.call('HGET', key, 'g')
 redis.call('DEL', key)
 redis.call('HSET', key, 'p', ARGV[1])
@@ -93,17 +96,7 @@ return 2
  * pointer and clean the uid and userCode indexes, which live in other slots.
  */
 export const REMOVE_RECORD = lua(`
--- Makes a grant index expire with the last of its records (or never, when one has no expiry).
-local function retime(index)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] == nil then return end
-  if last[2] == 'inf' then
-    redis.call('PERSIST', index)
-  else
-    redis.call('PEXPIREAT', index, last[2])
-  end
-end
-local fields = redis.call('HMGET', KEYS[1], 'g', 'u', 'uc')
+${RETIME}local fields = redis.call('HMGET', KEYS[1], 'g', 'u', 'uc')
 redis.call('DEL', KEYS[1])
 if #KEYS > 1 then
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -119,17 +112,7 @@ return fields
  * Returns, for each record, `{uid, userCode}` (false when absent) so the caller can clean those indexes.
  */
 export const REVOKE_GRANT = lua(`
--- Makes a grant index expire with the last of its records (or never, when one has no expiry).
-local function retime(index)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] == nil then return end
-  if last[2] == 'inf' then
-    redis.call('PERSIST', index)
-  else
-    redis.call('PEXPIREAT', index, last[2])
-  end
-end
-local out = {}
+${RETIME}local out = {}
 for i = 2, #KEYS do
   local fields = redis.call('HMGET', KEYS[i], 'u', 'uc')
   redis.call('DEL', KEYS[i])
