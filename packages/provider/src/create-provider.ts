@@ -1,4 +1,4 @@
-import { type ResourceStore, verifyHashedSecret } from '@idsrv/model';
+import { type IdentityResource, type ResourceStore, verifyHashedSecret } from '@idsrv/model';
 import Provider, { type Configuration } from 'oidc-provider';
 import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
@@ -55,10 +55,7 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
     ...(options.cookieKeys ? { cookies: { keys: options.cookieKeys } } : {}),
     routes: { ...IDENTITYSERVER_ROUTES },
     scopes: [...staticScopes],
-    claims: Object.fromEntries([
-      ['openid', ['sub']],
-      ...enabledIdentity.filter((r) => r.name !== 'openid').map((r) => [r.name, r.userClaims]),
-    ]),
+    claims: claimsByScope(identityResources),
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     clientDefaults: {
       id_token_signed_response_alg: signingAlg as 'ES256',
@@ -195,10 +192,13 @@ export async function createIdsrvProvider(options: IdsrvProviderOptions): Promis
 }
 
 /** Claim names by identity scope (`openid` → `sub`), as idsrv gives them to oidc-provider's `claims`. */
-async function identityClaims(resources: ResourceStore): Promise<Record<string, string[]>> {
-  const { identityResources } = await resources.getAllResources();
+function claimsByScope(identityResources: readonly IdentityResource[]): Record<string, string[]> {
   const byScope: Record<string, string[]> = { openid: ['sub'] };
   for (const r of identityResources)
     if (r.enabled && r.name !== 'openid') byScope[r.name] = [...r.userClaims];
   return byScope;
+}
+
+async function identityClaims(resources: ResourceStore): Promise<Record<string, string[]>> {
+  return claimsByScope((await resources.getAllResources()).identityResources);
 }
