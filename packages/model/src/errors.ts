@@ -7,7 +7,8 @@ export type IdsrvErrorCode =
   | 'ERR_CONFIG_NOT_FOUND'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
-  | 'ERR_ALREADY_CONSUMED';
+  | 'ERR_ALREADY_CONSUMED'
+  | 'ERR_RECORD_GONE';
 
 /**
  * The base class of every error idsrv throws on purpose. `code` is stable; `message` is for people.
@@ -100,5 +101,20 @@ export class AlreadyConsumedError extends IdsrvError {
   constructor(model: string, id: string) {
     super('ERR_ALREADY_CONSUMED', `${model} ${id.slice(0, 6)}… was already consumed`);
     this.name = 'AlreadyConsumedError';
+  }
+}
+
+/**
+ * Thrown by {@link OidcAdapter.consume} when the record does not exist (never stored, expired, destroyed or revoked).
+ * oidc-provider only consumes what it has just found, so a record missing by then was removed by something that ran
+ * in between — typically a concurrent redemption that saw the code or refresh token consumed and revoked its grant.
+ * Resolving would let this redemption through on a revoked grant (a double spend), so it fails; the provider bridge
+ * turns it into `invalid_grant`.
+ */
+export class RecordGoneError extends IdsrvError {
+  override readonly code = 'ERR_RECORD_GONE' as const;
+  constructor(model: string, id: string) {
+    super('ERR_RECORD_GONE', `${model} ${id.slice(0, 6)}… does not exist (expired, revoked or never stored)`);
+    this.name = 'RecordGoneError';
   }
 }

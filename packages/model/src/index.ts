@@ -17,6 +17,7 @@ export {
   type IdsrvErrorCode,
   ModelValidationError,
   type PathStyle,
+  RecordGoneError,
   type ValidationIssue,
 } from './errors.ts';
 export { deepFreeze } from './freeze.ts';

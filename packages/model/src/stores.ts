@@ -93,8 +93,9 @@ export interface OidcAdapter {
   findByUserCode(userCode: string): Promise<OidcPayload | undefined>;
   /**
    * Marks the record consumed (sets `consumed` to now, in seconds). Atomic: of concurrent calls for one id exactly one
-   * resolves; the others, and any later call, reject with `AlreadyConsumedError`. Resolves without effect when the
-   * record does not exist.
+   * resolves; the others, and any later call, reject with `AlreadyConsumedError`. Rejects with `RecordGoneError` when
+   * the record does not exist (never stored, expired, destroyed or revoked) and creates nothing: oidc-provider consumes
+   * only what it has just found, so a missing record means a concurrent redemption revoked it, and this one must fail.
    */
   consume(id: string): Promise<void>;
   /** Removes the record and its index entries. Idempotent. */

@@ -10,13 +10,14 @@ const GRANT_BOUND_MODELS = [
   'BackchannelAuthenticationRequest',
 ] as const;
 
-const isAlreadyConsumed = (error: unknown) =>
-  (error as { code?: unknown } | null)?.code === 'ERR_ALREADY_CONSUMED';
+const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
 /**
  * Wraps a store's adapter factory so that losing a race to consume (two concurrent redemptions of one code or refresh
  * token: the store lets exactly one win) becomes `invalid_grant` for the loser, and the grant is revoked, as
- * oidc-provider does when it sees a consumed record. Adapters are created once per model name.
+ * oidc-provider does when it sees a consumed record. A redemption whose record was removed after oidc-provider found it
+ * (`RecordGoneError`: another loser revoked the grant meanwhile) is `invalid_grant` too. Adapters are created once per
+ * model name.
  */
 export function guardConsume(factory: OidcAdapterFactory): OidcAdapterFactory {
   const adapters = new Map<string, OidcAdapter>();
@@ -36,7 +37,11 @@ export function guardConsume(factory: OidcAdapterFactory): OidcAdapterFactory {
         try {
           await adapter.consume(id);
         } catch (error) {
-          if (!isAlreadyConsumed(error)) throw error;
+          // Gone: removed since oidc-provider found it (a concurrent redemption revoked the grant, or it expired).
+          // Nothing is left to revoke; the redemption fails like any other of an unknown code.
+          if (errorCode(error) === 'ERR_RECORD_GONE')
+            throw new errors.InvalidGrant('grant request is invalid');
+          if (errorCode(error) !== 'ERR_ALREADY_CONSUMED') throw error;
           const grantId = (await adapter.find(id))?.grantId;
           if (grantId) {
             await Promise.all([

@@ -1,5 +1,6 @@
 import {
   AlreadyConsumedError,
+  RecordGoneError,
   IdsrvError,
   type OidcAdapter,
   type OidcAdapterFactory,
@@ -123,7 +124,7 @@ interface ModelSpace {
  * - Records are copied in and out with `structuredClone`: changing a payload after `upsert`, or the object `find`
  *   returned, never changes what is stored.
  * - `consume` is atomic (one synchronous check-and-set on Node's single thread): of concurrent redemptions exactly
- *   one resolves and the others reject with `AlreadyConsumedError`.
+ *   one resolves and the others reject with `AlreadyConsumedError`; a missing record rejects with `RecordGoneError`.
  * - At most `maxEntries` records are held; see {@link MemoryFullPolicy} for what happens when the cap is reached.
  *
  * State lives in the returned factory, never in the module: two calls share nothing. Data is lost on restart and
@@ -339,7 +340,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
         assertOpen();
         const at = now();
         const entry = live(space, id, at);
-        if (!entry) return;
+        if (!entry) throw new RecordGoneError(modelName, id);
         // Check and set with no await in between: Node runs this to completion, so it is atomic.
         if (entry.payload.consumed !== undefined && entry.payload.consumed !== null) {
           throw new AlreadyConsumedError(modelName, id);

@@ -1,5 +1,6 @@
 import {
   AlreadyConsumedError,
+  RecordGoneError,
   type OidcAdapter,
   type OidcAdapterFactory,
   type OidcPayload,
@@ -54,7 +55,7 @@ function decode(hash: RecordHash): OidcPayload | undefined {
  *   grant-bound record costs two round trips, and `revokeByGrantId` removes a grant's records with one script per
  *   200 records, all in one slot, on a single node and on Redis Cluster alike.
  * - `consume` is one Lua script on the record's key: of concurrent redemptions, from any number of instances,
- *   exactly one resolves; the others reject with `AlreadyConsumedError`.
+ *   exactly one resolves; the others reject with `AlreadyConsumedError` (`RecordGoneError` when the record is gone).
  * - Every Redis failure rejects with {@link RedisStoreUnavailableError} (`ERR_STORE_UNAVAILABLE`, HTTP 503).
  */
 export function createRedisAdapter(options: RedisAdapterOptions): OidcAdapterFactory {
@@ -183,6 +184,8 @@ export function createRedisAdapter(options: RedisAdapterOptions): OidcAdapterFac
             result = await runScript(client, CONSUME, [keys.grantRecord(model, String(result[0]), id)], [at]);
           }
           if (result === 2) throw new AlreadyConsumedError(model, id);
+          // 0: no such record (a pointer or record removed since oidc-provider found it) — never a silent success.
+          if (result === 0) throw new RecordGoneError(model, id);
         }),
 
       destroy: (id) => guarded(`destroy ${model}`, () => destroy(id)),

@@ -8,6 +8,11 @@ async function expectAlreadyConsumed(promise: Promise<unknown>): Promise<void> {
   await expect(promise).rejects.toMatchObject({ name: 'AlreadyConsumedError', code: 'ERR_ALREADY_CONSUMED' });
 }
 
+/** Checks that `promise` rejected with idsrv's `RecordGoneError`: consuming what is not there must fail, not pass. */
+async function expectRecordGone(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: 'RecordGoneError', code: 'ERR_RECORD_GONE' });
+}
+
 /** Tests of `OidcAdapter` and `OidcAdapterFactory` (`store.adapter`). */
 export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
   const { it, itIf, capabilities } = h;
@@ -296,23 +301,25 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
         expect(await codes.find('c1')).toEqual({ grantId: 'g1', consumed: 1_700_000_000 });
       });
 
-      it('consume - an unknown id resolves without creating a record', async ({ store }) => {
+      it('consume - an unknown id rejects with RecordGoneError and creates no record', async ({ store }) => {
         const codes = store.adapter('AuthorizationCode');
-        await codes.consume('never-stored');
+        await expectRecordGone(codes.consume('never-stored'));
         expect(await codes.find('never-stored')).toBeUndefined();
         // Nothing was stored, so a later record with that id starts unconsumed.
         await codes.upsert('never-stored', { grantId: 'g1' }, 60);
         await codes.consume('never-stored');
       });
 
-      it('consume - a destroyed or revoked record is unknown, not consumed', async ({ store }) => {
+      it('consume - a destroyed or revoked record is gone, not consumable: a redemption racing a revocation fails', async ({
+        store,
+      }) => {
         const codes = store.adapter('AuthorizationCode');
         await codes.upsert('c1', { grantId: 'g1' }, 60);
         await codes.upsert('c2', { grantId: 'g2' }, 60);
         await codes.destroy('c1');
         await codes.revokeByGrantId('g2');
-        await codes.consume('c1');
-        await codes.consume('c2');
+        await expectRecordGone(codes.consume('c1'));
+        await expectRecordGone(codes.consume('c2'));
         expect(await codes.find('c1')).toBeUndefined();
         expect(await codes.find('c2')).toBeUndefined();
       });
@@ -387,7 +394,7 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
           });
           expect(await sessions.findByUid('u1')).toBeUndefined();
           expect(await deviceCodes.findByUserCode('UC-1')).toBeUndefined();
-          await deviceCodes.consume('d1');
+          await expectRecordGone(deviceCodes.consume('d1'));
           expect(await deviceCodes.find('d1')).toBeUndefined();
         },
         h.expiryTimeout(1),
