@@ -3,7 +3,14 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ErrorPage } from './pages/error.tsx';
 import { renderPage } from './pages/layout.tsx';
-import { type FrontChannelTarget, LoggedOutPage, LogoutPage } from './pages/logout.tsx';
+import {
+  AUTO_CONTINUE_SCRIPT,
+  AUTO_SUBMIT_SCRIPT,
+  type FrontChannelTarget,
+  LoggedOutPage,
+  LogoutPage,
+} from './pages/logout.tsx';
+import { setPageHeaders } from './security-headers.ts';
 
 interface SessionLike {
   authorizations?: Record<string, unknown>;
@@ -20,7 +27,7 @@ export function logoutSource(productName: string) {
   return async (ctx: KoaContextWithOIDC, _form: string): Promise<void> => {
     const session = ctx.oidc.session as unknown as SessionLike;
     const autoSubmit = Boolean(ctx.oidc.entities.IdTokenHint && ctx.oidc.client);
-    ctx.set('Cache-Control', 'no-store');
+    setPageHeaders(ctx, autoSubmit ? { scripts: [AUTO_SUBMIT_SCRIPT] } : {});
     ctx.body = renderPage(
       <LogoutPage
         productName={productName}
@@ -35,7 +42,7 @@ export function logoutSource(productName: string) {
 /** oidc-provider's `postLogoutSuccessSource`: "You are now signed out" when no client asked to get the user back. */
 export function postLogoutSuccessSource(productName: string) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
-    ctx.set('Cache-Control', 'no-store');
+    setPageHeaders(ctx);
     ctx.body = renderPage(<LoggedOutPage productName={productName} frontChannel={[]} />);
   };
 }
@@ -47,7 +54,7 @@ export function renderError(productName: string) {
     out: { error: string; error_description?: string },
   ): Promise<void> => {
     ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
+    setPageHeaders(ctx);
     ctx.body = renderPage(
       <ErrorPage productName={productName} error={out.error} description={out.error_description} />,
     );
@@ -97,7 +104,10 @@ export function frontChannelLogout(provider: Provider, productName: string) {
     ctx.remove('Location');
     ctx.status = 200;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Cache-Control', 'no-store');
+    setPageHeaders(ctx, {
+      scripts: [AUTO_CONTINUE_SCRIPT],
+      frameOrigins: targets.map((target) => new URL(target.url).origin),
+    });
     ctx.body = renderPage(
       <LoggedOutPage
         productName={productName}

@@ -9,6 +9,7 @@ import { ErrorPage } from './pages/error.tsx';
 import { renderPage } from './pages/layout.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { describeScopes, indicatorsOf, oidcScopeNames, split } from './scopes.ts';
+import { setPageHeaders } from './security-headers.ts';
 import type { LoginThrottle } from './throttle.ts';
 
 /** What the interaction routes need. */
@@ -34,11 +35,9 @@ export const LOGIN_MESSAGES = {
 function html(ctx: KoaContextWithOIDC, body: string, status = 200): void {
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
-  ctx.set('Cache-Control', 'no-store');
-  // The pages run no script and embed nothing; nobody may frame them (clickjacking on "Allow"). No form-action: the
-  // redirects after a form post end at the client's redirect URI, which form-action would also have to allow.
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  ctx.set('X-Frame-Options', 'DENY');
+  // The login and consent pages run no script and embed nothing. No form-action: the redirects after a form post end
+  // at the client's redirect URI, which form-action would also have to allow.
+  setPageHeaders(ctx);
   ctx.body = body;
 }
 

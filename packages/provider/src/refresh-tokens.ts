@@ -5,10 +5,14 @@ import { refreshTokenTtl } from './lifetimes.ts';
 /**
  * oidc-provider's `rotateRefreshToken`: IdentityServer's `RefreshTokenUsage`. `OneTimeOnly` rotates (each use consumes
  * the token and issues a new one; presenting a consumed token again revokes the whole grant, which is oidc-provider's
- * reuse detection); `ReUse` keeps the same handle.
+ * reuse detection); `ReUse` keeps the same handle — except for a public client's token that is not sender-constrained
+ * (DPoP): RFC 9700 §4.14.2 says such a refresh token MUST be rotated, so it is, whatever `RefreshTokenUsage` says.
  */
 export function rotateRefreshToken(ctx: KoaContextWithOIDC): boolean {
-  return clientSettings(ctx.oidc.client).refreshTokenUsage === 'OneTimeOnly';
+  const { client } = ctx.oidc;
+  if (clientSettings(client).refreshTokenUsage === 'OneTimeOnly') return true;
+  const token = ctx.oidc.entities.RefreshToken as { isSenderConstrained?(): boolean } | undefined;
+  return client?.clientAuthMethod === 'none' && !token?.isSenderConstrained?.();
 }
 
 interface RefreshTokenEntity {

@@ -14,6 +14,20 @@ export interface LogoutPageProps {
   autoSubmit: boolean;
 }
 
+/** Submits the sign-out form at once; static text, so the page's CSP allows it by hash. */
+export const AUTO_SUBMIT_SCRIPT =
+  "document.getElementById('logout-form').requestSubmit(document.querySelector('#logout-form button'));";
+
+/**
+ * Follows the "return to the application" link once every front-channel iframe has loaded (or after 3 s). Static
+ * text: the URL is read from the link's href, never interpolated here; the page's CSP allows it by hash.
+ */
+export const AUTO_CONTINUE_SCRIPT =
+  "(function(){var a=document.getElementById('continue');var f=document.querySelectorAll('iframe.frontchannel');" +
+  'var n=f.length,d=false;function go(){if(!d){d=true;location.replace(a.href)}}' +
+  'if(n===0)return go();f.forEach(function(x){x.addEventListener("load",function(){if(--n===0)go()})});' +
+  'setTimeout(go,3000)})();';
+
 /** "Do you want to sign out?" with one "Yes, sign out" button posting to oidc-provider's confirmation endpoint. */
 export function LogoutPage({ productName, action, xsrf, autoSubmit }: LogoutPageProps) {
   return (
@@ -28,15 +42,7 @@ export function LogoutPage({ productName, action, xsrf, autoSubmit }: LogoutPage
           </button>
         </div>
       </form>
-      {autoSubmit ? (
-        <script
-          // Static text: no request value is interpolated into the script.
-          dangerouslySetInnerHTML={{
-            __html:
-              "document.getElementById('logout-form').requestSubmit(document.querySelector('#logout-form button'));",
-          }}
-        />
-      ) : null}
+      {autoSubmit ? <script dangerouslySetInnerHTML={{ __html: AUTO_SUBMIT_SCRIPT }} /> : null}
     </Layout>
   );
 }
@@ -84,18 +90,7 @@ export function LoggedOutPage({ productName, continueUrl, clientName, frontChann
           tabIndex={-1}
         />
       ))}
-      {continueUrl ? (
-        <script
-          // Static text: the URL is read from the link's href, never interpolated here.
-          dangerouslySetInnerHTML={{
-            __html:
-              "(function(){var a=document.getElementById('continue');var f=document.querySelectorAll('iframe.frontchannel');" +
-              'var n=f.length,d=false;function go(){if(!d){d=true;location.replace(a.href)}}' +
-              'if(n===0)return go();f.forEach(function(x){x.addEventListener("load",function(){if(--n===0)go()})});' +
-              'setTimeout(go,3000)})();',
-          }}
-        />
-      ) : null}
+      {continueUrl ? <script dangerouslySetInnerHTML={{ __html: AUTO_CONTINUE_SCRIPT }} /> : null}
     </Layout>
   );
 }
