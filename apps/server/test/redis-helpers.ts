@@ -94,17 +94,20 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** A form POST to `{base}{path}` with HTTP Basic client authentication. */
+/** A form POST to `{base}{path}` with HTTP Basic client authentication (none for `client: null`). */
 export async function post(
   base: string,
   path: string,
   form: Record<string, string>,
-  client: [string, string] = ['web.client', 'secret'],
+  client: [string, string] | null = ['web.client', 'secret'],
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${Buffer.from(`${client[0]}:${client[1]}`).toString('base64')}`,
+      // null: a public client, which names itself with `client_id` in the form.
+      ...(client
+        ? { authorization: `Basic ${Buffer.from(`${client[0]}:${client[1]}`).toString('base64')}` }
+        : {}),
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams(form),
