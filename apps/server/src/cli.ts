@@ -12,6 +12,18 @@ import {
   resolveRedis,
 } from './clients-command.ts';
 import { loadServerConfiguration } from './configuration.ts';
+import { addKeysCommands } from './keys-command.ts';
+import {
+  lifecycleServerOptions,
+  type ServeLifecycleCliOptions,
+  serveLifecycleOptions,
+  stopOnSignals,
+} from './lifecycle.ts';
+import {
+  observabilityServerOptions,
+  type ServeObservabilityCliOptions,
+  serveObservabilityOptions,
+} from './observability/cli-options.ts';
 
 // The same list as @idsrv/provider's SIGNING_ALGORITHMS, kept here so that `hash-secret` and `check` do not load
 // oidc-provider (which prints a runtime warning on Node 20); the type check keeps the two in step.
@@ -35,6 +47,9 @@ const environmentOption = () =>
   new Option('-e, --environment <name>', 'also read appsettings.{name}.json beside the file').env(
     'ASPNETCORE_ENVIRONMENT',
   );
+
+const lifecycle = serveLifecycleOptions();
+const observability = serveObservabilityOptions();
 
 const program = new Command('idsrv')
   .description('An OAuth 2.0 / OpenID Connect token service for clients defined the IdentityServer way.')
@@ -65,21 +80,37 @@ program
   .addOption(redisCliOptions()[0]!)
   .addOption(redisCliOptions()[1]!)
   .addOption(redisCliOptions()[2]!)
+  .addOption(lifecycle.watch)
+  .addOption(lifecycle.noWatch)
+  .addOption(lifecycle.shutdownTimeout)
+  .addOption(lifecycle.tlsCert)
+  .addOption(lifecycle.tlsKey)
+  .addOption(lifecycle.trustProxy)
+  .addOption(observability.logLevel)
+  .addOption(observability.logFormat)
+  .addOption(observability.metricsPort)
+  .addOption(observability.noMetrics)
+  .addOption(observability.noMetricsClientId)
   .action(
     async (
-      options: RedisCliOptions & {
-        config: string;
-        environment?: string;
-        port: number;
-        signingAlg: SigningAlgorithm;
-        signingKeys?: string;
-      },
+      options: RedisCliOptions &
+        ServeLifecycleCliOptions &
+        ServeObservabilityCliOptions & {
+          config: string;
+          environment?: string;
+          port: number;
+          signingAlg: SigningAlgorithm;
+          signingKeys?: string;
+        },
     ) => {
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
       const { startServer } = await import('./server.ts');
       const keysFromEnv = process.env.IDSRV_SIGNING_KEYS;
       const redis = resolveRedis(options, configuration.redis);
+      const { logger, metrics } = await observabilityServerOptions(options, configuration.logging);
       const running = await startServer({
+        logger,
+        metrics,
         definitions: configuration.definitions,
         configFile: configuration.file,
         testUsers: configuration.testUsers,
@@ -92,27 +123,38 @@ program
           : keysFromEnv
             ? { signingKeys: { json: keysFromEnv, source: 'IDSRV_SIGNING_KEYS' } }
             : {}),
+        ...lifecycleServerOptions(options, {
+          redis: Boolean(redis),
+          environment: options.environment,
+          redisSection: configuration.redis,
+        }),
       });
       const { clients } = configuration.definitions;
-      console.log(`idsrv listening on ${running.url} (issuer ${running.issuer})`);
-      console.log(
-        `  ${clients.length} client(s) from ${configuration.file}: ${clients.map((c) => c.clientId).join(', ')}`,
+      logger.info(
+        { url: running.url, issuer: running.issuer },
+        `idsrv listening on ${running.url} (issuer ${running.issuer})`,
+      );
+      logger.info(
+        { file: configuration.file, clients: clients.length },
+        `${clients.length} client(s) from ${configuration.file}: ${clients.map((c) => c.clientId).join(', ')}`,
       );
       if (redis)
-        console.log(
-          `  store: Redis (clients and resources from Redis, key prefix '${redis.keyPrefix ?? 'idsrv:'}')`,
+        logger.info(
+          { store: 'redis', key_prefix: redis.keyPrefix ?? 'idsrv:' },
+          `store: Redis (clients and resources from Redis, key prefix '${redis.keyPrefix ?? 'idsrv:'}')`,
         );
-      console.log(`  discovery: ${running.issuer}/.well-known/openid-configuration`);
-      const stop = async () => {
-        await running.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      logger.info(`discovery: ${running.issuer}/.well-known/openid-configuration`);
+      if (metrics) logger.info(`metrics: ${running.metricsUrl ?? `${running.url}/metrics`} (Prometheus)`);
+      // The shutdown lines go to the same log as everything else (JSON lines by default).
+      stopOnSignals(running, options.shutdownTimeout, {
+        info: (line) => logger.info(line),
+        error: (line) => logger.error(line),
+      });
     },
   );
 
 addClientsCommands(program, configOption, environmentOption);
+addKeysCommands(program, configOption, environmentOption);
 
 program
   .command('hash-secret')

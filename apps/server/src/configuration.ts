@@ -1,13 +1,18 @@
-import { formatProblem, loadConfiguration } from '@idsrv/config-loader';
+import { formatProblem, type LoadedConfiguration, loadConfiguration } from '@idsrv/config-loader';
 import { type Definitions, IdentityResources } from '@idsrv/model';
 import { type TestUser, testUsersSectionSchema } from '@idsrv/users';
+import { type LoggingSection, loggingSectionSchema } from './observability/log-level.ts';
 import { type RedisSection, redisSectionSchema } from './redis-section.ts';
 
 /**
  * The server's own configuration sections, bound beside `IdentityServer` with the same rules. (`@idsrv/users` loads no
  * oidc-provider, so `check` and `hash-secret` stay quiet on Node 20.)
  */
-export const SERVER_SECTIONS = { TestUsers: testUsersSectionSchema, Redis: redisSectionSchema } as const;
+export const SERVER_SECTIONS = {
+  TestUsers: testUsersSectionSchema,
+  Redis: redisSectionSchema,
+  Logging: loggingSectionSchema,
+} as const;
 
 /** What the server reads from its configuration file(s). */
 export interface ServerConfiguration {
@@ -18,6 +23,8 @@ export interface ServerConfiguration {
   testUsers: TestUser[];
   /** The `Redis` section (`Url`, `KeyPrefix`, `Cluster`); undefined when absent. */
   redis: RedisSection;
+  /** The `Logging` section (ASP.NET Core's; `LogLevel:Default` is read); undefined when absent. */
+  logging: LoggingSection;
 }
 
 /**
@@ -30,7 +37,14 @@ export async function loadServerConfiguration(
   file: string,
   environment?: string,
 ): Promise<ServerConfiguration> {
-  const loaded = await loadConfiguration({
+  const loaded = await loadConfiguration(serverLoadOptions(file, environment));
+  for (const warning of loaded.warnings) console.warn(`warning: ${formatProblem(warning)}`);
+  return toServerConfiguration(file, loaded);
+}
+
+/** The config-loader options `serve` reads with, shared by the first load and `--watch`'s reloads. */
+export function serverLoadOptions(file: string, environment?: string) {
+  return {
     file,
     environment,
     sections: SERVER_SECTIONS,
@@ -41,8 +55,14 @@ export async function loadServerConfiguration(
       IdentityResources.Phone(),
       IdentityResources.Address(),
     ],
-  });
-  for (const warning of loaded.warnings) console.warn(`warning: ${formatProblem(warning)}`);
+  };
+}
+
+/** A loaded configuration in the server's terms. */
+export function toServerConfiguration(
+  file: string,
+  loaded: LoadedConfiguration<typeof SERVER_SECTIONS>,
+): ServerConfiguration {
   return {
     file,
     issuerUri: loaded.issuerUri,
@@ -54,5 +74,6 @@ export async function loadServerConfiguration(
     },
     testUsers: loaded.sections.TestUsers,
     redis: loaded.sections.Redis,
+    logging: loaded.sections.Logging,
   };
 }

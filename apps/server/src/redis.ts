@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Definitions, IdsrvError } from '@idsrv/model';
-import { generateSigningKey, type SigningAlgorithm } from '@idsrv/provider';
+import { generateSigningKey, type SigningAlgorithm, type StoredKeyRing } from '@idsrv/provider';
 import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { JWK } from 'jose';
@@ -80,8 +80,12 @@ function whenReady(client: RedisConnection, what: string, timeoutMs: number): Pr
 
 /** What every instance of one server must share, stored once in Redis (`{prefix}server:keys`). */
 export interface SharedServerKeys {
-  /** Private signing JWKs; the first signs. */
+  /**
+   * Private signing JWKs, newest first, with their rotation times (`keyTimes`): a key ring (see `StoredKeyRing` in
+   * @idsrv/provider and ./key-ring.ts) that `idsrv keys rotate --redis` changes. Without `keyTimes`, the first signs.
+   */
   keys: JWK[];
+  keyTimes?: StoredKeyRing['keyTimes'];
   /** Cookie-signing keys; the first signs. */
   cookieKeys: string[];
   /** oidc-provider's `features.dPoP.nonceSecret` (32 bytes, base64url), so any instance accepts another's nonces. */
@@ -141,11 +145,15 @@ export async function openRedisBackend(options: {
     client,
     store,
     sharedKeys: (alg) =>
-      store.sharedServerState<SharedServerKeys>(async () => ({
-        keys: [await generateSigningKey(alg)],
-        cookieKeys: [randomBytes(32).toString('base64url')],
-        dpopNonceSecret: randomBytes(32).toString('base64url'),
-      })),
+      store.sharedServerState<SharedServerKeys>(async () => {
+        const key = await generateSigningKey(alg);
+        return {
+          keys: [key],
+          keyTimes: { [key.kid as string]: { createdAt: new Date().toISOString() } },
+          cookieKeys: [randomBytes(32).toString('base64url')],
+          dpopNonceSecret: randomBytes(32).toString('base64url'),
+        };
+      }),
     ping: () => store.ping(),
     async close() {
       await store.dispose();
@@ -177,49 +185,4 @@ export function withSharedDPoPNonce<C extends { features?: object } | undefined>
       dPoP: { ...features.dPoP, nonceSecret: Buffer.from(shared.dpopNonceSecret, 'base64url') },
     },
   } as C;
-}
-
-/** Koa-style context, as much of it as the readiness route needs. */
-interface ReadinessContext {
-  path: string;
-  method: string;
-  status: number;
-  body: unknown;
-  set(field: string, value: string): void;
-}
-
-/**
- * `GET /readyz`: 200 `{ status: 'ready', store }` when the server can serve requests, 503 `{ status: 'unavailable' }`
- * while its Redis does not answer a PING (a load balancer then sends traffic elsewhere). `/healthz` stays the cheap
- * liveness check that touches nothing.
- */
-export function readinessRoute(backend: RedisBackend | undefined) {
-  return async (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> => {
-    if (ctx.path !== '/readyz' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.set('Cache-Control', 'no-store');
-    if (!backend) {
-      ctx.body = { status: 'ready', store: 'memory' };
-      return;
-    }
-    try {
-      const ms = await backend.ping();
-      ctx.body = {
-        status: 'ready',
-        store: 'redis',
-        // `cache: 'bypassed'` while the change subscription is down: still ready, every lookup reads Redis.
-        redis: {
-          status: 'up',
-          pingMs: Math.round(ms * 100) / 100,
-          cache: backend.store.subscribed ? 'live' : 'bypassed',
-        },
-      };
-    } catch (error) {
-      ctx.status = 503;
-      ctx.body = {
-        status: 'unavailable',
-        store: 'redis',
-        redis: { status: 'down', error: (error as Error).message },
-      };
-    }
-  };
 }

@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadServerConfiguration } from '../src/configuration.ts';
-import { type RunningServer, startServer } from '../src/server.ts';
+import { type RunningServer, type ServerOptions, startServer } from '../src/server.ts';
 
 export const FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/appsettings.json', import.meta.url));
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../appsettings.json', import.meta.url));
 
 /**
  * Starts the real server on a free port with a copy of `config` in a temporary folder (so the development key file
- * it writes stays out of the source tree).
+ * it writes stays out of the source tree). `options` are passed on to `startServer` (e.g. `logger`, `metrics`).
  */
-export async function startTestServer(config: string = FIXTURE_CONFIG): Promise<RunningServer> {
+export async function startTestServer(
+  config: string = FIXTURE_CONFIG,
+  options: Partial<ServerOptions> = {},
+): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'idsrv-e2e-'));
   const file = join(dir, 'appsettings.json');
   await cp(config, file);
@@ -24,6 +27,7 @@ export async function startTestServer(config: string = FIXTURE_CONFIG): Promise<
     testUsers: configuration.testUsers,
     port: 0,
     host: '127.0.0.1',
+    ...options,
   });
 }
 

@@ -72,10 +72,11 @@ export function httpSession() {
         response = await request(target, new URLSearchParams({ ...user, action: 'login' }));
       } else if (response.body.includes('name="decision"')) {
         const scopes = [...response.body.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-        response = await request(
-          target,
-          new URLSearchParams([...scopes.map((s) => ['scope', s]), ['decision', 'allow']]),
-        );
+        const form: [string, string][] = [
+          ...scopes.map((s): [string, string] => ['scope', s]),
+          ['decision', 'allow'],
+        ];
+        response = await request(target, new URLSearchParams(form));
       } else {
         throw new Error(`unexpected page: ${response.body.slice(0, 300)}`);
       }

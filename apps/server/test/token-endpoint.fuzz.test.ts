@@ -1,10 +1,13 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import { startTestServer } from './helpers.ts';
 
 // Property-based checks of the token endpoint with malformed input: whatever arrives, the answer is never a 5xx, an
 // error is RFC 6749 JSON, and the server keeps answering normally afterwards.
+
+// Hundreds of requests per property: minutes on a loaded 2-core machine, never seconds.
+vi.setConfig({ testTimeout: 180_000 });
 
 let server: RunningServer;
 beforeAll(async () => {

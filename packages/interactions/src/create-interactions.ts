@@ -3,6 +3,7 @@ import { findAccountFromUsers } from '@idsrv/provider';
 import type Provider from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 import { createConsentStore } from './consents.ts';
+import { deviceSuccessSource, userCodeConfirmSource, userCodeInputSource } from './device.tsx';
 import { loadExistingGrant } from './grants.ts';
 import { frontChannelLogout, logoutSource, postLogoutSuccessSource, renderError } from './logout.tsx';
 import { interactionRoutes } from './routes.tsx';
@@ -69,6 +70,12 @@ export function createInteractions(options: InteractionsOptions): Interactions {
         enabled: true,
         logoutSource: logoutSource(productName) as never,
         postLogoutSuccessSource: postLogoutSuccessSource(productName) as never,
+      },
+      // The device flow's pages (RFC 8628 user code entry); @idsrv/provider enables the flow and sets the code format.
+      deviceFlow: {
+        userCodeInputSource: userCodeInputSource(productName) as never,
+        userCodeConfirmSource: userCodeConfirmSource(productName) as never,
+        successSource: deviceSuccessSource(productName) as never,
       },
     },
   };

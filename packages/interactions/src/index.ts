@@ -5,9 +5,11 @@ export {
   type InteractionsOptions,
   mountInteractions,
 } from './create-interactions.ts';
+export { DEVICE_MESSAGES } from './device.tsx';
 export { loadExistingGrant } from './grants.ts';
 export { frontChannelLogout, frontChannelTargets } from './logout.tsx';
 export type { ConsentPageProps, ConsentScope } from './pages/consent.tsx';
+export type { DeviceConfirmPageProps, DeviceSuccessPageProps, UserCodePageProps } from './pages/device.tsx';
 export type { ErrorPageProps } from './pages/error.tsx';
 export type { LoginPageProps } from './pages/login.tsx';
 export type { FrontChannelTarget, LoggedOutPageProps, LogoutPageProps } from './pages/logout.tsx';

@@ -28,6 +28,7 @@ export {
   type KnownGrantType,
   validateGrantTypes,
 } from './grant-types.ts';
+export { type JwkSecretProblem, jwkSecretProblem } from './jwk-secrets.ts';
 export { closestName } from './names.ts';
 export {
   deserializeClient,
@@ -70,6 +71,14 @@ export type {
   UserClaim,
   UserStore,
 } from './stores.ts';
+export {
+  DEFAULT_USER_CODE_TYPE,
+  isUserCodeType,
+  USER_CODE_TYPES,
+  type UserCodeFormat,
+  type UserCodeType,
+  userCodeFormat,
+} from './user-code-types.ts';
 export {
   type Definitions,
   type DefinitionsInput,

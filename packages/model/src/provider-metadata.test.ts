@@ -86,12 +86,9 @@ describe('toProviderClientMetadata - grant and response types', () => {
     });
   });
 
-  it('toProviderClientMetadata - device flow, CIBA and password grants pass through, with no response type', () => {
-    for (const grants of [
-      GrantTypes.DeviceFlow,
-      GrantTypes.Ciba,
-      GrantTypes.ResourceOwnerPasswordAndClientCredentials,
-    ]) {
+  it('toProviderClientMetadata - device flow and password grants pass through, with no response type', () => {
+    // (CIBA is refused by validation: 'grant-type-unsupported'.)
+    for (const grants of [GrantTypes.DeviceFlow, GrantTypes.ResourceOwnerPasswordAndClientCredentials]) {
       expect(
         metadataOf({
           clientId: 'c',
@@ -205,6 +202,8 @@ describe('toProviderClientMetadata - optional metadata', () => {
         requirePushedAuthorization: true,
         requireDPoP: true,
         requireRequestObject: true,
+        // A request object is verified with the client's public key (rule 'request-object-key-required').
+        clientSecrets: [SECRET, { value: JSON.stringify(EC_KEY), type: 'JWK' }],
       }),
     );
     expect(withoutIdsrv(metadata)).toEqual({
@@ -225,6 +224,7 @@ describe('toProviderClientMetadata - optional metadata', () => {
       require_pushed_authorization_requests: true,
       dpop_bound_access_tokens: true,
       require_signed_request_object: true,
+      jwks: { keys: [EC_KEY] },
     });
     // oidc-provider 9 has no front-channel logout: the URI travels in the idsrv definition only.
     expect(metadata.idsrv.frontChannelLogoutUri).toBe('https://app.example.com/fc-logout');

@@ -243,7 +243,6 @@ describe('validateClientDefinition - redirect URIs required', () => {
     ['ClientCredentials', GrantTypes.ClientCredentials],
     ['ResourceOwnerPassword', GrantTypes.ResourceOwnerPassword],
     ['DeviceFlow', GrantTypes.DeviceFlow],
-    ['Ciba', GrantTypes.Ciba],
   ])('validateClientDefinition - %s needs no redirect URI', (_name, grants) => {
     expect(issuesOf(service({ allowedGrantTypes: grants }))).toEqual([]);
   });
@@ -323,7 +322,6 @@ describe('validateClientDefinition - offline access', () => {
     ['Hybrid', web({ allowedGrantTypes: GrantTypes.Hybrid })],
     ['ResourceOwnerPassword', service({ allowedGrantTypes: GrantTypes.ResourceOwnerPassword })],
     ['DeviceFlow', service({ allowedGrantTypes: GrantTypes.DeviceFlow })],
-    ['Ciba', service({ allowedGrantTypes: GrantTypes.Ciba })],
     [
       'ClientCredentials + an extension grant',
       service({ allowedGrantTypes: ['client_credentials', 'delegation'] }),
@@ -341,7 +339,6 @@ describe('validateClientDefinition - lifetimes', () => {
     ['consentLifetime', 'consent lifetime is 0 or negative'],
     ['userSsoLifetime', 'user SSO lifetime is 0 or negative'],
     ['pushedAuthorizationLifetime', 'pushed authorization lifetime is 0 or negative'],
-    ['cibaLifetime', 'CIBA lifetime is 0 or negative'],
     ['pollingInterval', 'polling interval is 0 or negative'],
   ])("validateClientDefinition - %s of 0 or less: '%s'", (property, message) => {
     for (const value of [0, -1]) {

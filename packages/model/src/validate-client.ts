@@ -1,8 +1,13 @@
 import { type Client, type ClientInput, clientSchema } from './client.ts';
+import { checkUnsupportedProperties } from './client-support.ts';
+import { checkDPoPSettings } from './dpop-rules.ts';
 import { ModelValidationError, type ValidationIssue } from './errors.ts';
 import { GrantType, validateGrantTypes } from './grant-types.ts';
+import { jwkSecretProblem } from './jwk-secrets.ts';
 import { parseLeniently } from './lenient-parse.ts';
+import { closestName } from './names.ts';
 import { isHashedSecret, SecretTypes } from './secrets.ts';
+import { isUserCodeType, USER_CODE_TYPES } from './user-code-types.ts';
 
 /** What the client rules may check a definition against. */
 export interface ClientValidationContext {
@@ -137,6 +142,8 @@ export function validateClientDefinition(
   }
 
   checkLifetimes(client, ok, add);
+  checkUnsupportedProperties(client, ok, add);
+  checkDPoPSettings(client, ok, add);
   // IdentityServer checks the device code lifetime only for clients that may use the device flow.
   if (
     ok('deviceCodeLifetime', 'allowedGrantTypes') &&
@@ -144,6 +151,14 @@ export function validateClientDefinition(
     client.deviceCodeLifetime <= 0
   ) {
     add(['deviceCodeLifetime'], 'lifetime-not-positive', 'device code lifetime is 0 or negative');
+  }
+  if (ok('userCodeType') && client.userCodeType !== undefined && !isUserCodeType(client.userCodeType)) {
+    const suggestion = closestName(client.userCodeType, Object.keys(USER_CODE_TYPES));
+    add(
+      ['userCodeType'],
+      'user-code-type-unknown',
+      `user code type '${client.userCodeType}' is not supported; use one of ${Object.keys(USER_CODE_TYPES).join(', ')}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+    );
   }
 
   if (ok('redirectUris')) {
@@ -202,13 +217,8 @@ export function validateClientDefinition(
       if (secret.type === SecretTypes.SharedSecret && !isHashedSecret(secret.value)) {
         add(['clientSecrets', i, 'value'], 'secret-not-hashed', SECRET_NOT_HASHED_MESSAGE);
       }
-      if (secret.type === SecretTypes.JsonWebKey && !isJwk(secret.value)) {
-        add(
-          ['clientSecrets', i, 'value'],
-          'secret-jwk-invalid',
-          'a JWK secret must be a JSON Web Key object with a "kty"',
-        );
-      }
+      const jwkProblem = secret.type === SecretTypes.JsonWebKey ? jwkSecretProblem(secret.value) : undefined;
+      if (jwkProblem) add(['clientSecrets', i, 'value'], jwkProblem.rule, jwkProblem.message);
     });
   }
 
@@ -252,7 +262,6 @@ function checkLifetimes(
     ['consentLifetime', 'consent lifetime is 0 or negative'],
     ['userSsoLifetime', 'user SSO lifetime is 0 or negative'],
     ['pushedAuthorizationLifetime', 'pushed authorization lifetime is 0 or negative'],
-    ['cibaLifetime', 'CIBA lifetime is 0 or negative'],
     ['pollingInterval', 'polling interval is 0 or negative'],
   ];
   for (const [field, message] of positive) {
@@ -325,15 +334,6 @@ function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.toLowerCase();
-  } catch {
-    return false;
-  }
-}
-
-function isJwk(value: string): boolean {
-  try {
-    const jwk = JSON.parse(value) as unknown;
-    return typeof jwk === 'object' && jwk !== null && typeof (jwk as { kty?: unknown }).kty === 'string';
   } catch {
     return false;
   }

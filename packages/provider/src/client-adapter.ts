@@ -9,6 +9,7 @@ import {
   toProviderClientMetadata,
 } from '@idsrv/model';
 import type { ClientSettingsSource } from './client-settings.ts';
+import { idTokenSigningAlgorithm } from './signing-algorithms.ts';
 
 interface Mapped {
   metadata: Record<string, unknown>;
@@ -31,6 +32,8 @@ interface Mapped {
 export function createClientAdapter(
   store: ClientStore,
   staticScopes: ReadonlySet<string>,
+  // The algorithms of the server's signing keys; AllowedIdentityTokenSigningAlgorithms picks among them.
+  signingAlgorithms?: readonly string[],
 ): OidcAdapter & ClientSettingsSource {
   const placeholder = randomBytes(32).toString('base64url');
   // Stores return the same object while a client is unchanged, so the mapping runs once per client version.
@@ -48,6 +51,10 @@ export function createClientAdapter(
     if (scope) metadata.scope = scope;
     else delete metadata.scope;
     if (metadata.token_endpoint_auth_method === 'client_secret_basic') metadata.client_secret = placeholder;
+    if (signingAlgorithms) {
+      const alg = idTokenSigningAlgorithm(client, signingAlgorithms);
+      if (alg !== undefined) metadata.id_token_signed_response_alg = alg;
+    }
     return { metadata, settings };
   };
 

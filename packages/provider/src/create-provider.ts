@@ -2,16 +2,33 @@ import { type IdentityResource, type ResourceStore, verifyHashedSecret } from '@
 import Provider, { type Configuration } from 'oidc-provider';
 import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
+import { assertUnexpiredJwk, installClientAssertionRules } from './client-assertions.ts';
 import { clientSettings, verifiableSecrets } from './client-settings.ts';
 import { guardConsume } from './consume-guard.ts';
+import { codeVerificationErrors, deviceFlowFeature, devicePolling } from './device-flow.ts';
+import { dpopFeature, dpopRequiredErrors } from './dpop.ts';
+import { registerIdsrvGrants } from './idsrv-grants.ts';
+import {
+  introspectionAllowedPolicy,
+  introspectionResponses,
+  missingCredentialsAreInvalidClient,
+} from './introspection.ts';
+import { withIntrospectionClients } from './introspection-clients.ts';
 import { clientLifetimes } from './lifetimes.ts';
 import { keepOfflineAccess, OFFLINE_ACCESS_PARAM } from './offline-access.ts';
 import { IDENTITYSERVER_ROUTES, type IdsrvProviderOptions } from './options.ts';
 import { loopbackFriendlyFetch } from './outgoing-requests.ts';
 import { tokenEndpointErrors } from './protocol-errors.ts';
+import { pushedAuthorizationLifetime } from './pushed-authorization.ts';
+import { storeReferenceTokenAudience } from './reference-tokens.ts';
 import { rotateRefreshToken, slideReusedRefreshTokens } from './refresh-tokens.ts';
 import { resourceIndicatorHooks } from './resource-scopes.ts';
+import { revocationAllowedPolicy } from './revocation.ts';
+import { expiresWithSession } from './session-lifetime.ts';
+import { keyAlgorithms } from './signing-algorithms.ts';
 import { clientClaims, jwtCustomizer } from './token-claims.ts';
+import { withExchangeClaims } from './token-exchange.ts';
+import { withUserSsoLifetime } from './user-sso-lifetime.ts';
 import { userinfoForApiTokens } from './userinfo.ts';
 
 /**
@@ -22,7 +39,6 @@ const ASYMMETRIC = ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256'] as const;
 
 /** Lifetimes (seconds) used where a client does not set its own. */
 const DEFAULT_LIFETIMES = {
-  pushedAuthorization: 60,
   ciba: 300,
 } as const;
 
@@ -38,7 +54,11 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
   const enabledIdentity = identityResources.filter((r) => r.enabled);
   const staticScopes = new Set(['openid', 'offline_access', ...enabledIdentity.map((r) => r.name)]);
   const signingAlg = String(options.jwks.keys[0]?.alg ?? 'ES256');
-  const clientAdapter = createClientAdapter(options.clients, staticScopes);
+  // API resources with ApiSecrets authenticate at the introspection endpoint as introspection-only pseudo-clients.
+  const clientAdapter = withIntrospectionClients(
+    createClientAdapter(options.clients, staticScopes, keyAlgorithms(options.jwks as never)),
+    options.resources,
+  );
   const storeAdapter = guardConsume(options.adapter);
   const claimOptions = {
     issuer: options.issuer,
@@ -84,25 +104,42 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
       clientCredentials: { enabled: true },
       // Sessions notify every client with a BackChannelLogoutUri when they end (RP-initiated logout).
       backchannelLogout: { enabled: true },
+      // Signed request objects (JAR, RFC 9101), for RequireRequestObject; verified with the client's JWK secrets.
+      requestObjects: { enabled: true },
       resourceIndicators: resourceIndicatorHooks({
         issuer: options.issuer,
         resources: options.resources,
         staticScopes,
         signingAlg,
       }) as never,
+      // RFC 7662 / RFC 7009 with IdentityServer's caller rules (API resources by audience, clients their own tokens).
+      introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy } as never,
+      revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy } as never,
       ...overrides.features,
+      // Per-client DPoPValidationMode and DPoPClockSkew; settings from overrides (a shared nonceSecret) are merged in.
+      dPoP: dpopFeature({
+        cookieKeys: options.cookieKeys,
+        override: overrides.features?.dPoP as Record<string, unknown> | undefined,
+      }) as never,
+      // The device flow with per-client UserCodeType (getters oidc-provider reads per request); pages from overrides.
+      deviceFlow: deviceFlowFeature(overrides.features?.deviceFlow),
     },
     pkce: {
       required: (_ctx, client) => clientSettings(client).requirePkce,
     },
     ttl: clientLifetimes(DEFAULT_LIFETIMES) as Configuration['ttl'],
     formats: { customizers: { jwt: jwtCustomizer(claimOptions) as never } },
-    extraTokenClaims: clientClaims as never,
+    // Client claims, plus `act` (and a policy's claims) on tokens issued by token exchange.
+    extraTokenClaims: withExchangeClaims(clientClaims) as never,
+    // A JWK secret past its Expiration no longer verifies private_key_jwt assertions (IdentityServer ignores it).
+    assertJwtClientAuthClaimsAndHeader: assertUnexpiredJwk as never,
     clientBasedCORS: (_ctx, origin, client) =>
       clientSettings(client).allowedCorsOrigins.some((o) => o.toLowerCase() === origin.toLowerCase()),
     findAccount: options.users ? (findAccountFromUsers(options.users) as never) : async () => undefined,
     // IdentityServer's RefreshTokenUsage: OneTimeOnly rotates (with reuse detection), ReUse keeps the handle.
     rotateRefreshToken: rotateRefreshToken as never,
+    // CoordinateLifetimeWithUserSession: refresh tokens end with the user's session (see expiresWithSession).
+    expiresWithSession: expiresWithSession as never,
     // Not a parameter anyone sends: the hook that keeps `offline_access` without `prompt=consent` (see its TSDoc).
     extraParams: { [OFFLINE_ACCESS_PARAM]: keepOfflineAccess as never },
     // With a user store idsrv applies AlwaysIncludeUserClaimsInIdToken per client itself (see findAccountFromUsers).
@@ -113,6 +150,8 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
   return {
     ...base,
     ...rest,
+    // UserSsoLifetime is a check of the login prompt, added to whatever interactions (pages, policy) are configured.
+    interactions: withUserSsoLifetime(rest.interactions),
     features: base.features,
     extraParams: {
       ...(base.extraParams as object),
@@ -136,7 +175,9 @@ function toParamMap(params: Configuration['extraParams']): Record<string, unknow
  */
 export function installIdsrv(
   provider: Provider,
-  options?: Pick<IdsrvProviderOptions, 'users' | 'resources' | 'jwks' | 'configuration'>,
+  options?: Pick<IdsrvProviderOptions, 'users' | 'resources' | 'jwks' | 'configuration'> &
+    Partial<Pick<IdsrvProviderOptions, 'adapter' | 'emitStaticAudienceClaim'>> &
+    Pick<IdsrvProviderOptions, 'passwordGrant' | 'tokenExchangePolicy'>,
 ): Provider {
   // oidc-provider builds one Client class per Provider, so this replaces the comparison for this provider only.
   provider.Client.prototype.compareClientSecret = function compareHashedSecret(
@@ -148,6 +189,38 @@ export function installIdsrv(
   const tokenPath = new URL(IDENTITYSERVER_ROUTES.token, `${provider.issuer}/`).pathname;
   provider.use(tokenEndpointErrors(tokenPath) as never);
   provider.use(slideReusedRefreshTokens(tokenPath) as never);
+  provider.use(dpopRequiredErrors(tokenPath) as never);
+  const introspectionPath = new URL(IDENTITYSERVER_ROUTES.introspection, `${provider.issuer}/`).pathname;
+  const revocationPath = new URL(IDENTITYSERVER_ROUTES.revocation, `${provider.issuer}/`).pathname;
+  provider.use(missingCredentialsAreInvalidClient([introspectionPath, revocationPath]) as never);
+  if (options) {
+    // Reference tokens carry IdentityServer's `aud`, which API resources are checked against at introspection.
+    storeReferenceTokenAudience(provider, {
+      issuer: provider.issuer,
+      resources: options.resources,
+      scopeClaimFormat: 'string',
+      emitStaticAudienceClaim: options.emitStaticAudienceClaim ?? false,
+    });
+    provider.use(
+      introspectionResponses({
+        path: introspectionPath,
+        issuer: provider.issuer,
+        jwks: options.jwks as never,
+      }) as never,
+    );
+  }
+  provider.use(
+    pushedAuthorizationLifetime(
+      new URL(IDENTITYSERVER_ROUTES.pushed_authorization_request, `${provider.issuer}/`).pathname,
+    ) as never,
+  );
+  // PollingInterval: `interval` in device authorization responses and `slow_down` for devices that poll faster.
+  provider.use(devicePolling({ adapter: options?.adapter }) as never);
+  provider.use(
+    codeVerificationErrors(
+      new URL(IDENTITYSERVER_ROUTES.code_verification, `${provider.issuer}/`).pathname,
+    ) as never,
+  );
   const findAccount =
     options?.configuration?.findAccount ?? (options?.users && findAccountFromUsers(options.users));
   if (options && findAccount) {
@@ -168,6 +241,10 @@ export function installIdsrv(
       }) as never,
     );
   }
+  // private_key_jwt: mixed JWK + shared-secret clients, per-process jti serialisation (see client-assertions.ts).
+  installClientAssertionRules(provider);
+  // The password and token-exchange grants (see idsrv-grants.ts).
+  if (options) registerIdsrvGrants(provider, { ...options, findAccount: findAccount as never });
   return provider;
 }
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IdsrvError } from '@idsrv/model';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { StoredKeyRing } from './key-ring.ts';
 
 /** Signing algorithms idsrv offers for its own keys. ES256 is the default: fast, small, widely supported. */
 export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
@@ -60,8 +61,12 @@ export function parseSigningKeys(text: string, source: string): SigningKeys {
   return { keys: keys as JWK[] };
 }
 
-/** What a development key file holds: signing keys and cookie-signing keys. */
+/**
+ * What a development key file holds: signing keys (newest first), their rotation times when `idsrv keys rotate` has
+ * added keys (see `StoredKeyRing`), and cookie-signing keys.
+ */
 export interface DevelopmentKeys extends SigningKeys {
+  keyTimes?: StoredKeyRing['keyTimes'];
   cookieKeys: string[];
 }
 
@@ -77,17 +82,21 @@ export async function loadOrCreateDevelopmentKeys(
   let existing: DevelopmentKeys = { keys: [], cookieKeys: [] };
   try {
     const text = await readFile(file, 'utf8');
+    const { keyTimes, cookieKeys } = JSON.parse(text) as Partial<DevelopmentKeys>;
     existing = {
       keys: parseSigningKeys(text, file).keys,
-      cookieKeys: (JSON.parse(text) as { cookieKeys?: string[] }).cookieKeys ?? [],
+      ...(keyTimes ? { keyTimes } : {}),
+      cookieKeys: cookieKeys ?? [],
     };
     if (existing.keys[0]?.alg === alg && existing.cookieKeys.length > 0) return existing;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   // A new algorithm gets a new first (signing) key; the old keys stay published so tokens they signed still verify.
+  // The rotation times of the keys kept stay; the new key has none, so it signs at once (see key-ring.ts).
   const created: DevelopmentKeys = {
     keys: [await generateSigningKey(alg), ...existing.keys.filter((k) => k.alg !== alg)],
+    ...(existing.keyTimes ? { keyTimes: existing.keyTimes } : {}),
     cookieKeys:
       existing.cookieKeys.length > 0 ? existing.cookieKeys : [randomBytes(32).toString('base64url')],
   };

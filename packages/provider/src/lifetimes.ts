@@ -22,7 +22,7 @@ export function refreshTokenTtl(
 }
 
 /** oidc-provider's `ttl` hooks, each reading the client's own lifetime (seconds) from its definition. */
-export function clientLifetimes(defaults: { pushedAuthorization: number; ciba: number }) {
+export function clientLifetimes(defaults: { ciba: number }) {
   return {
     AccessToken: (_ctx: unknown, _token: unknown, client: unknown) =>
       clientSettings(client).accessTokenLifetime,
@@ -36,8 +36,7 @@ export function clientLifetimes(defaults: { pushedAuthorization: number; ciba: n
       clientSettings(client).deviceCodeLifetime,
     BackchannelAuthenticationRequest: (_ctx: unknown, _token: unknown, client: unknown) =>
       clientSettings(client).cibaLifetime ?? defaults.ciba,
-    PushedAuthorizationRequest: (_ctx: unknown, _token: unknown, client: unknown) =>
-      clientSettings(client).pushedAuthorizationLifetime ?? defaults.pushedAuthorization,
+    // (oidc-provider 9 reads no ttl for pushed authorization requests: see pushed-authorization.ts.)
     RefreshToken: refreshTokenTtl,
     Grant: grantTtl,
     // A sign-in page left open for an hour expires; a browser session lasts as long as oidc-provider's default

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** The `extraParams` entry that carries {@link keepOfflineAccess}; no client ever sends this parameter. */
@@ -15,7 +16,8 @@ const split = (scope: unknown) =>
  * the authorization and PAR endpoints and puts the scope back when the raw request asked for it. A client without
  * AllowOfflineAccess that asks for it gets `invalid_scope`, as in IdentityServer.
  *
- * Known limit: a scope given only inside a signed request object (JAR) is not seen here and is still dropped.
+ * "The raw request" is the request object when there is one (a signed request object, or the pushed request a
+ * `request_uri` points to): then, as RFC 9101 says, only its parameters count, not those beside it.
  */
 export async function keepOfflineAccess(ctx: KoaContextWithOIDC): Promise<void> {
   const { route, params, client } = ctx.oidc;
@@ -23,12 +25,31 @@ export async function keepOfflineAccess(ctx: KoaContextWithOIDC): Promise<void> 
   const current = split(params.scope);
   if (current.includes('offline_access')) return;
   const body = (ctx.oidc as { body?: Record<string, unknown> }).body;
-  const par = (ctx.oidc.entities as { PushedAuthorizationRequest?: { params?: Record<string, unknown> } })
-    .PushedAuthorizationRequest;
-  const raw = [...split(ctx.query.scope), ...split(body?.scope), ...split(par?.params?.scope)];
+  const requestObject = rawRequestObject(ctx, body);
+  const raw =
+    requestObject === undefined
+      ? [...split(ctx.query.scope), ...split(body?.scope)]
+      : split(decodeJwt(requestObject).scope);
   if (!raw.includes('offline_access')) return;
   if (!String(params.response_type ?? '').includes('code')) return;
   if (!client.grantTypeAllowed('refresh_token'))
     throw new errors.InvalidScope('requested scope is not allowed', 'offline_access');
   params.scope = [...current, 'offline_access'].join(' ');
+}
+
+/**
+ * The request object of this request, as sent: a pushed request's (oidc-provider keeps plain pushed parameters as an
+ * unsigned JWT too) or a `request` parameter. oidc-provider has verified it before any `extraParams` check runs, so
+ * reading its payload here needs no second verification.
+ */
+function rawRequestObject(
+  ctx: KoaContextWithOIDC,
+  body: Record<string, unknown> | undefined,
+): string | undefined {
+  const pushed = (ctx.oidc.entities as { PushedAuthorizationRequest?: { request?: unknown } })
+    .PushedAuthorizationRequest;
+  for (const candidate of [pushed?.request, body?.request, ctx.query.request]) {
+    if (typeof candidate === 'string' && candidate !== '') return candidate;
+  }
+  return undefined;
 }

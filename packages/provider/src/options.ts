@@ -1,5 +1,7 @@
 import type { ClientStore, OidcAdapterFactory, ResourceStore, UserStore } from '@idsrv/model';
 import type { Configuration, JWKS } from 'oidc-provider';
+import type { PasswordGrantOptions } from './password-grant.ts';
+import type { TokenExchangePolicy } from './token-exchange.ts';
 
 /** IdentityServer-compatible endpoint paths (`/connect/*`), relative to the issuer. */
 export const IDENTITYSERVER_ROUTES = {
@@ -66,4 +68,23 @@ export interface IdsrvProviderOptions {
    * extraTokenClaims, resource indicators) breaks IdentityServer compatibility.
    */
   configuration?: Configuration;
+  /**
+   * The resource owner password grant (`password`), for clients that list it and given `users`. RFC 9700 §2.4: it
+   * MUST NOT be used — prefer the code flow; it exists for migrating legacy clients. See the README.
+   * @default {} (registered, not throttled)
+   */
+  passwordGrant?: PasswordGrantOptions;
+  /**
+   * Decides RFC 8693 token exchanges (`urn:ietf:params:oauth:grant-type:token-exchange`) for clients that list the
+   * grant. The subject token is always checked first (an active access token of this server); the exchanged token never
+   * has a scope the client is not allowed.
+   * @default delegation: a token for the same `sub`, `act` naming the client (or the actor token's `sub`), scopes the
+   * client's allowed API scopes ∩ requested, one optional `audience`/`resource` (see the README's "Token exchange")
+   * @example
+   * tokenExchangePolicy: async (ctx, { client, subject }, byDefault) => {
+   *   if (!subject.scope.includes('api1')) throw new errors.InvalidGrant('only api1 tokens can be exchanged');
+   *   return byDefault();
+   * }
+   */
+  tokenExchangePolicy?: TokenExchangePolicy;
 }

@@ -1,10 +1,10 @@
 import {
   AlreadyConsumedError,
-  RecordGoneError,
   IdsrvError,
   type OidcAdapter,
   type OidcAdapterFactory,
   type OidcPayload,
+  RecordGoneError,
 } from '@idsrv/model';
 import { ExpiryHeap, type HeapItem } from './expiry-heap.ts';
 

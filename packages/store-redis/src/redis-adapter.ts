@@ -1,9 +1,9 @@
 import {
   AlreadyConsumedError,
-  RecordGoneError,
   type OidcAdapter,
   type OidcAdapterFactory,
   type OidcPayload,
+  RecordGoneError,
 } from '@idsrv/model';
 import type { RedisKeys } from './keys.ts';
 import { guarded, type RedisConnection, runScript } from './redis-client.ts';

@@ -27,6 +27,7 @@ legend{font-weight:600;padding:0 .25rem}
 .remember{display:flex;gap:.6rem;align-items:center;font-weight:400}
 .muted{color:#57606a}
 .frontchannel{position:absolute;width:0;height:0;border:0}
+.user-code{font:600 1.75rem/1.2 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.15em;text-align:center;margin:1rem 0}
 `;
 
 /** Props every page gets. */

@@ -1,0 +1,68 @@
+import type { ClientStore, IdsrvStore, OidcAdapterFactory, ResourceStore } from '@idsrv/model';
+
+/** Receives the duration of one store call, in seconds. */
+export type StoreObserver = (model: string, operation: string, seconds: number) => void;
+
+/**
+ * `target` with each method that returns a promise timed: `observe(model, method, seconds)` runs when the promise
+ * settles, fulfilled or rejected (a slow failure is exactly what store latency should show). Methods run on the
+ * original object, so stores that keep state on `this` work unchanged; other properties pass through.
+ */
+function timed<T extends object>(target: T, model: string, observe: StoreObserver): T {
+  const wrappers = new Map<PropertyKey, unknown>();
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      let wrapper = wrappers.get(property);
+      if (!wrapper) {
+        const method = value as (...args: unknown[]) => unknown;
+        wrapper = (...args: unknown[]) => {
+          const started = process.hrtime.bigint();
+          const result = method.apply(object, args);
+          if (!(result instanceof Promise)) return result;
+          const done = () => observe(model, property, Number(process.hrtime.bigint() - started) / 1e9);
+          return result.finally(done);
+        };
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
+    },
+  });
+}
+
+/**
+ * Times every call of the oidc-provider adapters the factory creates (`upsert`, `find`, `consume`, `destroy`,
+ * `revokeByGrantId`, `findByUid`, `findByUserCode`), labelled with the model name the factory was called with
+ * (`AccessToken`, `Session`, `Grant` …). The adapters are the store's own; nothing is cached or changed.
+ *
+ * @example
+ * const provider = new Provider(issuer, { adapter: timeAdapterFactory(store.adapter, (m, op, s) => hist.observe({ m, op }, s)) });
+ */
+export function timeAdapterFactory(factory: OidcAdapterFactory, observe: StoreObserver): OidcAdapterFactory {
+  // An arrow function, like the stores' factories: oidc-provider calls a non-constructor once per model name.
+  return (modelName) => timed(factory(modelName), modelName, observe);
+}
+
+/**
+ * The store with its oidc-provider adapters, its client store (model `Client`) and its resource store (model
+ * `Resource`) timed — what the token service calls on every request — and everything else (`dispose`, a Redis store's
+ * extras) as it is. The result has the store's own type.
+ */
+export function instrumentStore<T extends Pick<IdsrvStore, 'clients' | 'resources' | 'adapter'>>(
+  store: T,
+  observe: StoreObserver,
+): T {
+  const clients = timed<ClientStore>(store.clients, 'Client', observe);
+  const resources = timed<ResourceStore>(store.resources, 'Resource', observe);
+  const adapter = timeAdapterFactory(store.adapter, observe);
+  const replaced: Record<PropertyKey, unknown> = { clients, resources, adapter };
+  return new Proxy(store, {
+    get(object, property) {
+      if (Object.hasOwn(replaced, property)) return replaced[property];
+      const value: unknown = Reflect.get(object, property, object);
+      // Methods such as dispose() keep their own `this`.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(object) : value;
+    },
+  });
+}
