@@ -5,7 +5,7 @@
 //   pnpm --filter @idsrv/server build && node apps/server/bench/client-credentials.mjs [--duration 10] [--rounds 2]
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, load as loadWith, start } from './lib.mjs';
+import { cpuSeconds, load as loadWith, start, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values } = parseArgs({
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const load = (url, clientId) => loadWith(url, clientId, 'grant_type=client_credentials&scope=api1', values);
 
-const idsrv = await start([here('../dist/cli.js'), 'serve', '--port', '0']);
+const idsrv = await startIdsrv(['--no-watch']);
 const bare = await start([here('./bare-provider.mjs')]);
 const targets = [
   { name: 'bare oidc-provider', url: `${bare.url}/token`, clientId: 'bench', pid: bare.child.pid, runs: [] },

@@ -2,6 +2,7 @@
 // and reading a process's CPU time.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
@@ -14,12 +15,61 @@ export function start(args, env = {}) {
   });
   return new Promise((resolve, reject) => {
     let out = '';
+    let listening = false;
     child.stdout.on('data', (chunk) => {
+      // Keep draining stdout (request logs), but hold on to it only until the server says where it listens.
+      if (listening) return;
       out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ url: match[1].replace('localhost', '127.0.0.1'), child });
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(out);
+      if (match) {
+        listening = true;
+        resolve({ url: match[1].replace('localhost', '127.0.0.1'), child });
+      }
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+/**
+ * Starts `node apps/server/dist/cli.js serve …args` on a free port with request logs off (`--log-level warn`: the
+ * benchmarks measure the token service, not the log sink; metrics stay on, as by default) and resolves once
+ * `/healthz` answers.
+ */
+export async function startIdsrv(args, env = {}) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [cliPath, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (let tries = 0; tries < 600; tries++) {
+    if (exited) throw new Error(`idsrv serve ${args.join(' ')} exited before it listened`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { url, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error(`idsrv serve ${args.join(' ')} did not answer /healthz within 60 s`);
+}
+
+const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
   });
 }
 

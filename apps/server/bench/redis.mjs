@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { cpuSeconds, load as loadWith, start } from './lib.mjs';
+import { cpuSeconds, load as loadWith, start, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -133,21 +133,10 @@ async function addClients(count) {
   return info.trim().split('\n').pop();
 }
 
-const idsrv = await start([
-  here('../dist/cli.js'),
-  'serve',
-  '--port',
-  '0',
-  '--config',
-  CONFIG,
-  '--redis',
-  redisUrl,
-  '--redis-prefix',
-  PREFIX,
-]);
+const idsrv = await startIdsrv(['--config', CONFIG, '--redis', redisUrl, '--redis-prefix', PREFIX]);
 const bare = await start([here('./bare-provider.mjs')]);
 // The same server on its memory store, for what Redis itself costs (the rest is idsrv's bridge).
-const memory = await start([here('../dist/cli.js'), 'serve', '--port', '0', '--config', CONFIG]);
+const memory = await startIdsrv(['--config', CONFIG, '--no-watch']);
 const cc = 'grant_type=client_credentials&scope=api1';
 const bareTarget = (name) => ({
   name,

@@ -38,6 +38,12 @@ const port = (value: string) => {
   return n;
 };
 
+const positiveInteger = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a whole number, 1 or more');
+  return n;
+};
+
 const configOption = () =>
   new Option('-c, --config <file>', 'the appsettings.json to read').default(
     DEFAULT_CONFIG,
@@ -77,6 +83,14 @@ program
       'a private JWKS file for production (first key signs, all publish)',
     ).env('IDSRV_SIGNING_KEYS_FILE'),
   )
+  .addOption(
+    new Option(
+      '--memory-max-entries <n>',
+      'memory store: the most sessions, grants, codes and tokens held (soonest-expiring evicted first)',
+    )
+      .argParser(positiveInteger)
+      .env('IDSRV_MEMORY_MAX_ENTRIES'),
+  )
   .addOption(redisCliOptions()[0]!)
   .addOption(redisCliOptions()[1]!)
   .addOption(redisCliOptions()[2]!)
@@ -101,6 +115,7 @@ program
           port: number;
           signingAlg: SigningAlgorithm;
           signingKeys?: string;
+          memoryMaxEntries?: number;
         },
     ) => {
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
@@ -115,6 +130,7 @@ program
         configFile: configuration.file,
         testUsers: configuration.testUsers,
         ...(redis ? { redis } : {}),
+        ...(options.memoryMaxEntries ? { memory: { maxEntries: options.memoryMaxEntries } } : {}),
         port: options.port,
         ...(configuration.issuerUri ? { issuerUri: configuration.issuerUri } : {}),
         signingAlgorithm: options.signingAlg,

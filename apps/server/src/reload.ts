@@ -7,7 +7,12 @@ import {
   type ResourceStore,
   validateDefinitions,
 } from '@idsrv/model';
-import { createMemoryResourceStore, createMemoryStore, type MemoryStore } from '@idsrv/store-memory';
+import {
+  createMemoryResourceStore,
+  createMemoryStore,
+  type MemoryAdapterOptions,
+  type MemoryStore,
+} from '@idsrv/store-memory';
 import { type ServerConfiguration, serverLoadOptions, toServerConfiguration } from './configuration.ts';
 import type { ConfigurationState } from './readiness.ts';
 
@@ -41,8 +46,12 @@ export interface ReloadableMemoryStore {
  * copies on the token endpoint's hot path), so instead of mutating it this delegates to one that is swapped whole on a
  * reload; clients go through the client store's own `putClient`/`removeClient`, each of which is atomic.
  */
-export function createReloadableMemoryStore(definitions: Definitions): ReloadableMemoryStore {
+export function createReloadableMemoryStore(
+  definitions: Definitions,
+  limits: MemoryAdapterOptions = {},
+): ReloadableMemoryStore {
   const base = createMemoryStore({
+    ...limits,
     clients: definitions.clients,
     identityResources: definitions.identityResources,
     apiScopes: definitions.apiScopes,

@@ -26,6 +26,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { createServerInteractions } from './interactions.ts';
 import { developmentKeyFile, fileKeyRingStore, redisKeyRingStore, watchKeyRing } from './key-ring.ts';
+import { watchMemoryStore } from './observability/metrics.ts';
 import { type ServerMetricsOptions, startServerObservability } from './observability/server-observability.ts';
 import { type ConfigurationState, readinessRoute } from './readiness.ts';
 import { openRedisBackend, type RedisServerOptions, withSharedDPoPNonce } from './redis.ts';
@@ -60,6 +61,11 @@ export interface ServerOptions {
    * prefix (see `./redis.ts`); without it, the memory store. @default undefined
    */
   redis?: RedisServerOptions;
+  /**
+   * Limits of the memory store (without `redis`): at most `maxEntries` sessions, grants, codes and tokens are held,
+   * the soonest-expiring evicted first when full (see `@idsrv/store-memory`). @default { maxEntries: 100_000 }
+   */
+  memory?: { maxEntries?: number };
   /**
    * Terminate TLS: PEM certificate (chain) and private key, as given to `https.createServer`. Without it, plain HTTP
    * (behind a TLS-terminating proxy, with {@link trustProxy}). @default undefined
@@ -143,18 +149,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })
     : undefined;
   // With --watch the memory store's definitions can be replaced while it serves (see ./reload.ts).
-  const reloadable = !backend && options.watch ? createReloadableMemoryStore(options.definitions) : undefined;
+  const reloadable =
+    !backend && options.watch ? createReloadableMemoryStore(options.definitions, options.memory) : undefined;
   // With metrics, every store call is timed (idsrv_store_operation_duration_seconds).
-  const store = observability.instrumentStore(
-    backend?.store ??
-      reloadable?.store ??
+  const memoryStore = backend
+    ? undefined
+    : (reloadable?.store ??
       createMemoryStore({
+        ...options.memory,
         clients: options.definitions.clients,
         identityResources: options.definitions.identityResources,
         apiScopes: options.definitions.apiScopes,
         apiResources: options.definitions.apiResources,
-      }),
-  );
+      }));
+  const store = observability.instrumentStore((backend?.store ?? memoryStore)!);
+  // The memory store's size against its cap, at each scrape (idsrv_memory_store_records …).
+  if (memoryStore && observability.metrics) watchMemoryStore(observability.metrics, memoryStore.adapter);
   // On Redis, every instance uses the cookie keys and DPoP nonce secret stored there, and the signing keys too unless
   // keys are configured, so tokens, cookies and DPoP nonces of one instance are valid on all.
   const shared = backend ? await backend.sharedKeys(options.signingAlgorithm ?? 'ES256') : undefined;

@@ -1,5 +1,6 @@
 import { type IdentityResource, type ResourceStore, verifyHashedSecret } from '@idsrv/model';
 import Provider, { type Configuration } from 'oidc-provider';
+import { forgetKeptClaims, withAccessTokenUserClaims } from './access-token-claims.ts';
 import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
 import { assertUnexpiredJwk, installClientAssertionRules } from './client-assertions.ts';
@@ -129,8 +130,16 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
     },
     ttl: clientLifetimes(DEFAULT_LIFETIMES) as Configuration['ttl'],
     formats: { customizers: { jwt: jwtCustomizer(claimOptions) as never } },
-    // Client claims, plus `act` (and a policy's claims) on tokens issued by token exchange.
-    extraTokenClaims: withExchangeClaims(clientClaims) as never,
+    // Client claims, the user's claims named by the API scopes and resources (see access-token-claims.ts), plus `act`
+    // (and a policy's claims) on tokens issued by token exchange.
+    extraTokenClaims: withExchangeClaims(
+      withAccessTokenUserClaims(clientClaims, {
+        resources: options.resources,
+        adapter: options.adapter,
+        findAccount: (overrides.findAccount ??
+          (options.users ? findAccountFromUsers(options.users) : undefined)) as never,
+      }),
+    ) as never,
     // A JWK secret past its Expiration no longer verifies private_key_jwt assertions (IdentityServer ignores it).
     assertJwtClientAuthClaimsAndHeader: assertUnexpiredJwk as never,
     clientBasedCORS: (_ctx, origin, client) =>
@@ -243,6 +252,8 @@ export function installIdsrv(
   }
   // private_key_jwt: mixed JWK + shared-secret clients, per-process jti serialisation (see client-assertions.ts).
   installClientAssertionRules(provider);
+  // The user claims kept for UpdateAccessTokenClaimsOnRefresh go with their grant (see access-token-claims.ts).
+  if (options?.adapter) provider.on('grant.revoked', forgetKeptClaims(options.adapter));
   // The password and token-exchange grants (see idsrv-grants.ts).
   if (options) registerIdsrvGrants(provider, { ...options, findAccount: findAccount as never });
   return provider;

@@ -1,3 +1,4 @@
+export { ACCESS_TOKEN_CLAIMS_MODEL, apiUserClaimTypes } from './access-token-claims.ts';
 export { type ClaimSet, findAccountFromUsers, userClaims } from './accounts.ts';
 export { clientSettings } from './client-settings.ts';
 export { buildProviderConfiguration, createIdsrvProvider, installIdsrv } from './create-provider.ts';

@@ -1,19 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ClientInput, defineApiResource, defineApiScope, GrantTypes, sha256 } from '@idsrv/model';
-import { createMemoryStore, type MemoryStore } from '@idsrv/store-memory';
+import { createMemoryStore } from '@idsrv/store-memory';
 import { decodeJwt } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createIdsrvProvider, generateSigningKey, type IdsrvProviderOptions } from '../src/index.ts';
-
-const running: { server: Server; store: MemoryStore }[] = [];
-afterEach(async () => {
-  for (const { server, store } of running.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await store.dispose();
-  }
-});
+import { describe, expect, it } from 'vitest';
+import type { IdsrvProviderOptions } from '../src/index.ts';
+import { serveProvider } from './serve.ts';
 
 const service = (overrides: Partial<ClientInput> = {}): ClientInput => ({
   clientId: 'svc',
@@ -30,19 +20,7 @@ async function start(clients: ClientInput[], options: Partial<IdsrvProviderOptio
     apiScopes: [defineApiScope({ name: 'api1' }), defineApiScope({ name: 'api2' })],
     apiResources: [defineApiResource({ name: 'urn:api1', scopes: ['api1'] })],
   });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = await createIdsrvProvider({
-    issuer,
-    clients: store.clients,
-    resources: store.resources,
-    adapter: store.adapter,
-    jwks: { keys: [(await generateSigningKey('ES256')) as never] },
-    ...options,
-  });
-  server.on('request', provider.callback());
-  running.push({ server, store });
+  const { issuer } = await serveProvider(store, options);
   const token = async (body: Record<string, string>, secret = 'secret', id = 'svc') => {
     const response = await fetch(`${issuer}/connect/token`, {
       method: 'POST',

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ClientInput, defineApiScope, GrantTypes, sha256 } from '@idsrv/model';
-import { createMemoryStore, type MemoryStore } from '@idsrv/store-memory';
+import { createMemoryStore } from '@idsrv/store-memory';
 import Provider from 'oidc-provider';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildProviderConfiguration,
   createIdsrvProvider,
@@ -12,17 +10,9 @@ import {
   generateSigningKey,
   installIdsrv,
 } from '../src/index.ts';
+import { serveProvider } from './serve.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-const running: { server: Server; store: MemoryStore }[] = [];
-afterEach(async () => {
-  for (const { server, store } of running.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await store.dispose();
-  }
-});
 
 /** A public device client (a TV app); each test changes one thing. */
 const device = (overrides: Partial<ClientInput> = {}): ClientInput => ({
@@ -36,18 +26,7 @@ const device = (overrides: Partial<ClientInput> = {}): ClientInput => ({
 /** A real provider on a free loopback port, over a memory store. */
 async function start(clients: ClientInput[]) {
   const store = createMemoryStore({ clients, apiScopes: [defineApiScope({ name: 'api1' })] });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = await createIdsrvProvider({
-    issuer,
-    clients: store.clients,
-    resources: store.resources,
-    adapter: store.adapter,
-    jwks: { keys: [(await generateSigningKey('ES256')) as never] },
-  });
-  server.on('request', provider.callback());
-  running.push({ server, store });
+  const { issuer } = await serveProvider(store);
   const post = async (path: string, body: Record<string, string>, headers: Record<string, string> = {}) => {
     const response = await fetch(`${issuer}${path}`, {
       method: 'POST',
@@ -181,19 +160,10 @@ describe('installIdsrv without an adapter', () => {
       clients: [device({ pollingInterval: 30 })],
       apiScopes: [defineApiScope({ name: 'api1' })],
     });
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    running.push({ server, store });
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const configuration = await buildProviderConfiguration({
-      issuer,
-      clients: store.clients,
-      resources: store.resources,
-      adapter: store.adapter,
-      jwks: { keys: [(await generateSigningKey('ES256')) as never] },
-    });
-    const provider = installIdsrv(new Provider(issuer, configuration));
-    server.on('request', provider.callback());
+    // installIdsrv without options: no adapter for the polls.
+    const { issuer } = await serveProvider(store, {}, async (options) =>
+      installIdsrv(new Provider(options.issuer, await buildProviderConfiguration(options))),
+    );
     const post = async (path: string, body: Record<string, string>) => {
       const response = await fetch(`${issuer}${path}`, { method: 'POST', body: new URLSearchParams(body) });
       return (await response.json()) as Record<string, unknown>;

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type ClientInput,
   defineApiResource,
@@ -9,27 +7,13 @@ import {
   type OidcAdapterFactory,
   sha256,
 } from '@idsrv/model';
-import { createMemoryStore, type MemoryStore } from '@idsrv/store-memory';
+import { createMemoryStore } from '@idsrv/store-memory';
 import { createTestUserStore } from '@idsrv/users';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { errors } from 'oidc-provider';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createIdsrvProvider,
-  generateSigningKey,
-  type IdsrvProviderOptions,
-  TOKEN_EXCHANGE_GRANT_TYPE,
-  TOKEN_TYPE,
-} from '../src/index.ts';
-
-const running: { server: Server; store: MemoryStore }[] = [];
-afterEach(async () => {
-  for (const { server, store } of running.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await store.dispose();
-  }
-});
+import { describe, expect, it } from 'vitest';
+import { type IdsrvProviderOptions, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPE } from '../src/index.ts';
+import { serveProvider } from './serve.ts';
 
 const SECRET = [{ value: sha256('secret') }];
 
@@ -48,20 +32,11 @@ async function start(
       defineApiResource({ name: 'api2', scopes: ['api2'] }),
     ],
   });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = await createIdsrvProvider({
-    issuer,
-    clients: store.clients,
-    resources: store.resources,
+  const { issuer } = await serveProvider(store, {
     adapter: wrap(store.adapter),
     users: createTestUserStore([{ subjectId: 'alice-sub', username: 'alice', password: 'alice' }]),
-    jwks: { keys: [(await generateSigningKey('ES256')) as never] },
     ...options,
   });
-  server.on('request', provider.callback());
-  running.push({ server, store });
   const token = async (body: Record<string, string>, id?: string) => {
     const response = await fetch(`${issuer}/connect/token`, {
       method: 'POST',

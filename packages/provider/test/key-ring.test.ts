@@ -1,20 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defineApiScope, GrantTypes, sha256 } from '@idsrv/model';
-import { createMemoryStore, type MemoryStore } from '@idsrv/store-memory';
+import { createMemoryStore } from '@idsrv/store-memory';
 import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createIdsrvProvider, generateSigningKey, keyRingJwks, rotateKeyRing } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKey, keyRingJwks, rotateKeyRing } from '../src/index.ts';
+import { serveProvider } from './serve.ts';
 
 // What oidc-provider does with the JWKS the ring gives it: which key signs, which are published.
-const running: { server: Server; store: MemoryStore }[] = [];
-afterEach(async () => {
-  for (const { server, store } of running.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await store.dispose();
-  }
-});
 
 async function start(jwks: { keys: JWK[] }) {
   const store = createMemoryStore({
@@ -28,18 +19,7 @@ async function start(jwks: { keys: JWK[] }) {
     ],
     apiScopes: [defineApiScope({ name: 'api1' })],
   });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = await createIdsrvProvider({
-    issuer,
-    clients: store.clients,
-    resources: store.resources,
-    adapter: store.adapter,
-    jwks: jwks as never,
-  });
-  server.on('request', provider.callback());
-  running.push({ server, store });
+  const { issuer } = await serveProvider(store, { jwks: jwks as never });
   const token = async () => {
     const response = await fetch(`${issuer}/connect/token`, {
       method: 'POST',

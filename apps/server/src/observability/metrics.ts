@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -135,5 +135,41 @@ export function serveMetrics(registry: Registry, port: number, host?: string): P
         },
       });
     });
+  });
+}
+
+/** What {@link watchMemoryStore} reads: `@idsrv/store-memory`'s adapter `stats()`. */
+export interface MemoryStoreStats {
+  stats(): { records: number; maxEntries: number; evicted: number };
+}
+
+/**
+ * Gauges of the memory store, read when Prometheus scrapes: records held against the cap, and records evicted to make
+ * room. They show that the store stays bounded under load (and when the cap is too small for it).
+ */
+export function watchMemoryStore(metrics: IdsrvMetrics, adapter: MemoryStoreStats): void {
+  new Gauge({
+    name: 'idsrv_memory_store_records',
+    help: 'Sessions, grants, codes and tokens held by the memory store (including expired ones not yet reclaimed)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(adapter.stats().records);
+    },
+  });
+  new Gauge({
+    name: 'idsrv_memory_store_max_records',
+    help: 'The memory store cap (maxEntries)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(adapter.stats().maxEntries);
+    },
+  });
+  new Gauge({
+    name: 'idsrv_memory_store_evicted',
+    help: 'Records the memory store evicted to make room since it started (a counter)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(adapter.stats().evicted);
+    },
   });
 }
