@@ -218,6 +218,10 @@ describe('logs and metrics on the main port', { timeout: 60_000 }, () => {
     );
     // The bad secret and the unknown client.
     expect(sample(text, 'idsrv_oauth_errors_total', { endpoint: 'token', error: 'invalid_client' })).toBe(2);
+    // The memory store's size against its cap, and its sessions (none: nobody signed in).
+    expect(sample(text, 'idsrv_memory_store_max_records')).toBe(100_000);
+    expect(sample(text, 'idsrv_memory_store_records')).toEqual(expect.any(Number));
+    expect(sample(text, 'idsrv_active_sessions')).toBe(0);
     expect(
       sample(text, 'idsrv_http_request_duration_seconds_count', {
         route: 'token',

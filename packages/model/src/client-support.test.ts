@@ -64,6 +64,23 @@ describe('validateClientDefinition - properties idsrv refuses rather than ignore
     expect(issuesOf(web({ [property]: value }))).toEqual([]);
   });
 
+  it('validateClientDefinition - X.509 secrets (mutual TLS) are refused at their index; shared and JWK secrets are not', () => {
+    const issues = issuesOf(
+      web({
+        clientSecrets: [
+          SECRET,
+          { type: 'X509Thumbprint', value: 'A1B2C3' },
+          { type: 'JWK', value: EC_KEY },
+          { type: 'X509Name', value: 'CN=client' },
+        ],
+      }),
+    );
+    expect(issues).toEqual([
+      { path: ['clientSecrets', 1, 'type'], rule: 'secret-type-unsupported', message: M.x509Secret },
+      { path: ['clientSecrets', 3, 'type'], rule: 'secret-type-unsupported', message: M.x509Secret },
+    ]);
+  });
+
   it('validateClientDefinition - the CIBA grant is refused at its index', () => {
     const issues = issuesOf({
       clientId: 'ciba',

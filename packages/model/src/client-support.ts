@@ -22,6 +22,8 @@ export const UNSUPPORTED_PROPERTY_MESSAGES = {
   ciba: `the CIBA grant (${GrantType.Ciba}) is not supported by idsrv`,
   jwtBearer: `the JWT bearer grant (${GrantType.JwtBearer}) is not supported by idsrv`,
   cibaLifetime: 'CibaLifetime is set, but idsrv does not support CIBA',
+  x509Secret:
+    "X.509 secrets (mutual TLS client authentication) are not supported by idsrv: use a hashed 'SharedSecret' or a 'JWK' (private_key_jwt)",
   requestObjectKey:
     "RequireRequestObject is true, but the client has no 'JWK' secret: idsrv verifies request objects with the client's public keys (HS256 needs the plaintext secret, which idsrv never keeps)",
 } as const;
@@ -60,5 +62,12 @@ export function checkUnsupportedProperties(client: Client, ok: Ok, add: Add): vo
     !client.clientSecrets.some((s) => s.type === SecretTypes.JsonWebKey)
   ) {
     add(['requireRequestObject'], 'request-object-key-required', m.requestObjectKey);
+  }
+  if (ok('clientSecrets')) {
+    // Accepted and never usable (no mTLS), such a secret would only make the client fail to authenticate, silently.
+    client.clientSecrets.forEach((secret, i) => {
+      if (secret.type.startsWith('X509'))
+        add(['clientSecrets', i, 'type'], 'secret-type-unsupported', m.x509Secret);
+    });
   }
 }

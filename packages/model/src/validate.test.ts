@@ -179,6 +179,21 @@ describe('validateDefinitions', () => {
     ]);
   });
 
+  it('validateDefinitions - an X.509 API secret is refused at its type (no mutual TLS)', () => {
+    const input = {
+      ...valid(),
+      apiResources: [
+        { name: 'api', scopes: ['api1'], apiSecrets: [{ type: 'X509Thumbprint', value: 'A1B2' }] },
+      ],
+    };
+    expect(validateDefinitions(input).issues).toEqual([
+      expect.objectContaining({
+        path: ['apiResources', 0, 'apiSecrets', 0, 'type'],
+        rule: 'secret-type-unsupported',
+      }),
+    ]);
+  });
+
   it("validateDefinitions - with resources given, a client's unknown scope is refused at its index", () => {
     const input = { ...valid(), clients: [serviceClient('s', ['api1', 'api3'])] };
     expect(validateDefinitions(input).issues).toEqual([

@@ -1,4 +1,5 @@
 import type { Client } from './client.ts';
+import { UNSUPPORTED_PROPERTY_MESSAGES } from './client-support.ts';
 import { ModelValidationError, type ValidationIssue } from './errors.ts';
 import { parseLeniently } from './lenient-parse.ts';
 import {
@@ -150,10 +151,20 @@ export function validateDefinitions(
   };
 }
 
-/** The same rule as a client's secrets: a plaintext API secret would never match at introspection. */
+/**
+ * The same rules as a client's secrets: a plaintext API secret would never match at introspection, and an X.509 one
+ * (mutual TLS) can never be used.
+ */
 function apiSecretIssues(resource: ApiResource, path: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   resource.apiSecrets.forEach((secret, j) => {
+    if (secret.type.startsWith('X509')) {
+      issues.push({
+        path: [...path, 'apiSecrets', j, 'type'],
+        rule: 'secret-type-unsupported',
+        message: UNSUPPORTED_PROPERTY_MESSAGES.x509Secret,
+      });
+    }
     if (secret.type === SecretTypes.SharedSecret && !isHashedSecret(secret.value)) {
       issues.push({
         path: [...path, 'apiSecrets', j, 'value'],

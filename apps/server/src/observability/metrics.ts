@@ -140,12 +140,13 @@ export function serveMetrics(registry: Registry, port: number, host?: string): P
 
 /** What {@link watchMemoryStore} reads: `@idsrv/store-memory`'s adapter `stats()`. */
 export interface MemoryStoreStats {
-  stats(): { records: number; maxEntries: number; evicted: number };
+  stats(): { records: number; recordsByModel: Record<string, number>; maxEntries: number; evicted: number };
 }
 
 /**
- * Gauges of the memory store, read when Prometheus scrapes: records held against the cap, and records evicted to make
- * room. They show that the store stays bounded under load (and when the cap is too small for it).
+ * Gauges of the memory store, read when Prometheus scrapes: records held against the cap, records evicted to make
+ * room, and sessions held (the one store that can count them cheaply; see the README for Redis). They show that the
+ * store stays bounded under load (and when the cap is too small for it).
  */
 export function watchMemoryStore(metrics: IdsrvMetrics, adapter: MemoryStoreStats): void {
   new Gauge({
@@ -154,6 +155,14 @@ export function watchMemoryStore(metrics: IdsrvMetrics, adapter: MemoryStoreStat
     registers: [metrics.registry],
     collect() {
       this.set(adapter.stats().records);
+    },
+  });
+  new Gauge({
+    name: 'idsrv_active_sessions',
+    help: 'Sessions held by the memory store (expired ones go at the next sweep, within a minute)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(adapter.stats().recordsByModel.Session ?? 0);
     },
   });
   new Gauge({
