@@ -286,9 +286,9 @@ describe('validateClientDefinition - secrets', () => {
   });
 
   it('validateClientDefinition - X.509 secrets are not checked as hashes: they are refused as unsupported (no mTLS)', () => {
-    expect(issuesOf(service({ clientSecrets: [SECRET, { value: 'CN=service', type: 'X509Name' }] }))).toEqual([
-      expect.objectContaining({ path: ['clientSecrets', 1, 'type'], rule: 'secret-type-unsupported' }),
-    ]);
+    expect(issuesOf(service({ clientSecrets: [SECRET, { value: 'CN=service', type: 'X509Name' }] }))).toEqual(
+      [expect.objectContaining({ path: ['clientSecrets', 1, 'type'], rule: 'secret-type-unsupported' })],
+    );
   });
 
   it('validateClientDefinition - a JWK secret must be a JSON Web Key with "kty"', () => {
