@@ -44,8 +44,10 @@ interface ReadinessContext {
  * `/healthz` stays the cheap liveness check that touches nothing.
  */
 export function readinessRoute(sources: ReadinessSources) {
-  return async (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> => {
-    if (ctx.path !== '/readyz' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+  return (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> =>
+    ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD') ? ready(ctx) : next();
+
+  async function ready(ctx: ReadinessContext): Promise<void> {
     ctx.set('Cache-Control', 'no-store');
     const { backend } = sources;
     const keys = sources.signingKeys();
@@ -78,5 +80,5 @@ export function readinessRoute(sources: ReadinessSources) {
     const status = sources.draining() ? 'stopping' : redisUp && keys > 0 ? 'ready' : 'unavailable';
     if (status !== 'ready') ctx.status = 503;
     ctx.body = { status, store: backend ? 'redis' : 'memory', ...(redis ? { redis } : {}), ...parts };
-  };
+  }
 }

@@ -219,13 +219,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     interactions.mount(provider);
     // Request ids, request logs and metrics: first in the middleware chain, whatever is added after.
     observability.install(provider);
-    provider.use(async (ctx, next) => {
+    provider.use((ctx, next) => {
       if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
         ctx.set('Cache-Control', 'no-store');
         ctx.body = { status: 'ok' };
-        return;
+        return Promise.resolve();
       }
-      await next();
+      return next();
     });
     provider.use(
       readinessRoute({

@@ -90,7 +90,11 @@ export async function frontChannelTargets(
  * logout URL in a hidden iframe and then follows that redirect. Back-channel logout is oidc-provider's own.
  */
 export function frontChannelLogout(provider: Provider, productName: string) {
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+  // Only the end-session confirmation (`POST {end_session}/confirm`) ends sessions; everything else passes straight on.
+  return (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> =>
+    ctx.method === 'POST' && ctx.path.endsWith('/confirm') ? afterConfirmation(ctx, next) : next();
+
+  async function afterConfirmation(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
     await next();
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     if (oidc?.route !== 'end_session_confirm' || ctx.status !== 303 || !oidc.session) return;
@@ -116,5 +120,5 @@ export function frontChannelLogout(provider: Provider, productName: string) {
         frontChannel={targets}
       />,
     );
-  };
+  }
 }

@@ -183,9 +183,13 @@ export function interactionRoutes(provider: Provider, options: InteractionRoutes
     return finish(ctx, { consent: { grantId } });
   };
 
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+  // Other paths pass straight on, without an async frame of this middleware.
+  return (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     const match = pattern.exec(ctx.path);
-    if (!match) return next();
+    return match ? serve(ctx, match) : next();
+  };
+
+  async function serve(ctx: KoaContextWithOIDC, match: RegExpExecArray): Promise<void> {
     const [, uid, action] = match;
     const method = ctx.method;
     if (action ? method !== 'POST' : method !== 'GET' && method !== 'HEAD') {
@@ -223,5 +227,5 @@ export function interactionRoutes(provider: Provider, options: InteractionRoutes
     // A form posted twice (back button): show what the interaction needs now.
     ctx.status = 303;
     ctx.redirect(`${prefix}/${uid}`);
-  };
+  }
 }

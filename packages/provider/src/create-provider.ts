@@ -17,6 +17,7 @@ import {
 import { withIntrospectionClients } from './introspection-clients.ts';
 import { clientLifetimes } from './lifetimes.ts';
 import { keepOfflineAccess, OFFLINE_ACCESS_PARAM } from './offline-access.ts';
+import { onPaths } from './on-paths.ts';
 import { IDENTITYSERVER_ROUTES, type IdsrvProviderOptions } from './options.ts';
 import { loopbackFriendlyFetch } from './outgoing-requests.ts';
 import { tokenEndpointErrors } from './protocol-errors.ts';
@@ -196,12 +197,19 @@ export function installIdsrv(
     return verifyHashedSecret(actual, verifiableSecrets(clientSettings(this)));
   };
   const tokenPath = new URL(IDENTITYSERVER_ROUTES.token, `${provider.issuer}/`).pathname;
-  provider.use(tokenEndpointErrors(tokenPath) as never);
-  provider.use(slideReusedRefreshTokens(tokenPath) as never);
-  provider.use(dpopRequiredErrors(tokenPath) as never);
-  const introspectionPath = new URL(IDENTITYSERVER_ROUTES.introspection, `${provider.issuer}/`).pathname;
-  const revocationPath = new URL(IDENTITYSERVER_ROUTES.revocation, `${provider.issuer}/`).pathname;
-  provider.use(missingCredentialsAreInvalidClient([introspectionPath, revocationPath]) as never);
+  const pathOf = (route: string) => new URL(route, `${provider.issuer}/`).pathname;
+  // Each idsrv middleware runs only on its own endpoints (onPaths); the others pass requests straight on.
+  provider.use(onPaths([tokenPath], tokenEndpointErrors(tokenPath)) as never);
+  provider.use(onPaths([tokenPath], slideReusedRefreshTokens(tokenPath)) as never);
+  provider.use(onPaths([tokenPath], dpopRequiredErrors(tokenPath)) as never);
+  const introspectionPath = pathOf(IDENTITYSERVER_ROUTES.introspection);
+  const revocationPath = pathOf(IDENTITYSERVER_ROUTES.revocation);
+  provider.use(
+    onPaths(
+      [introspectionPath, revocationPath],
+      missingCredentialsAreInvalidClient([introspectionPath, revocationPath]),
+    ) as never,
+  );
   if (options) {
     // Reference tokens carry IdentityServer's `aud`, which API resources are checked against at introspection.
     storeReferenceTokenAudience(provider, {
@@ -211,25 +219,27 @@ export function installIdsrv(
       emitStaticAudienceClaim: options.emitStaticAudienceClaim ?? false,
     });
     provider.use(
-      introspectionResponses({
-        path: introspectionPath,
-        issuer: provider.issuer,
-        jwks: options.jwks as never,
-      }) as never,
+      onPaths(
+        [introspectionPath],
+        introspectionResponses({
+          path: introspectionPath,
+          issuer: provider.issuer,
+          jwks: options.jwks as never,
+        }),
+      ) as never,
     );
   }
-  provider.use(
-    pushedAuthorizationLifetime(
-      new URL(IDENTITYSERVER_ROUTES.pushed_authorization_request, `${provider.issuer}/`).pathname,
-    ) as never,
-  );
+  const parPath = pathOf(IDENTITYSERVER_ROUTES.pushed_authorization_request);
+  provider.use(onPaths([parPath], pushedAuthorizationLifetime(parPath)) as never);
   // PollingInterval: `interval` in device authorization responses and `slow_down` for devices that poll faster.
-  provider.use(devicePolling({ adapter: options?.adapter }) as never);
   provider.use(
-    codeVerificationErrors(
-      new URL(IDENTITYSERVER_ROUTES.code_verification, `${provider.issuer}/`).pathname,
+    onPaths(
+      [tokenPath, pathOf(IDENTITYSERVER_ROUTES.device_authorization)],
+      devicePolling({ adapter: options?.adapter }),
     ) as never,
   );
+  const codeVerificationPath = pathOf(IDENTITYSERVER_ROUTES.code_verification);
+  provider.use(onPaths([codeVerificationPath], codeVerificationErrors(codeVerificationPath)) as never);
   const findAccount =
     options?.configuration?.findAccount ?? (options?.users && findAccountFromUsers(options.users));
   if (options && findAccount) {
@@ -240,14 +250,18 @@ export function installIdsrv(
       claims ??= identityClaims(resources);
       return claims;
     };
+    const userinfoPath = pathOf(IDENTITYSERVER_ROUTES.userinfo);
     provider.use(
-      userinfoForApiTokens(provider, {
-        path: new URL(IDENTITYSERVER_ROUTES.userinfo, `${provider.issuer}/`).pathname,
-        issuer: provider.issuer,
-        jwks: options.jwks as never,
-        findAccount: findAccount as never,
-        claimsByScope,
-      }) as never,
+      onPaths(
+        [userinfoPath],
+        userinfoForApiTokens(provider, {
+          path: userinfoPath,
+          issuer: provider.issuer,
+          jwks: options.jwks as never,
+          findAccount: findAccount as never,
+          claimsByScope,
+        }),
+      ) as never,
     );
   }
   // private_key_jwt: mixed JWK + shared-secret clients, per-process jti serialisation (see client-assertions.ts).

@@ -68,6 +68,18 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   const { logger, metrics } = options;
   const interactionPrefix = `${(options.interactionPath ?? '/interaction').replace(/\/+$/, '')}/`;
   const records = new WeakMap<object, RequestRecord>();
+  // Labelled children of the latency histogram, one per (route, method, status) — a bounded set — looked up once
+  // rather than hashing the label set on every request.
+  const durations = new Map<string, { observe(value: number): void }>();
+  const durationOf = (route: string, method: string, status: number) => {
+    const key = `${route} ${method} ${status}`;
+    let child = durations.get(key);
+    if (!child && metrics) {
+      child = metrics.requestDuration.labels({ route, method, status: String(status) });
+      durations.set(key, child);
+    }
+    return child!;
+  };
 
   const routeOf = (ctx: KoaContextWithOIDC): string => {
     // `ctx.oidc` exists only on oidc-provider's own routes, whose names (`token`, `authorization`, `resume`,
@@ -143,7 +155,7 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
     const errorCode = error && ERROR_CODE.test(error.code) ? error.code : error ? 'other' : undefined;
     const method = METHODS.has(ctx.method) ? ctx.method : 'other';
     if (metrics) {
-      metrics.requestDuration.observe({ route, method, status: String(status) }, seconds);
+      durationOf(route, method, status).observe(seconds);
       if (oidc && errorCode) metrics.oauthErrors.inc({ endpoint: route, error: errorCode });
     }
     if (!logger) return;

@@ -51,12 +51,21 @@ export async function startServerObservability(
     logger,
     metrics,
     metricsUrl: separate?.url,
-    instrumentStore: (store) =>
-      metrics
-        ? instrumentStore(store, (model, operation, seconds) =>
-            metrics.storeDuration.observe({ model, operation }, seconds),
-          )
-        : store,
+    instrumentStore: (store) => {
+      if (!metrics) return store;
+      // One labelled child per (model, operation), looked up once: labelling on every call hashes the label set, and
+      // the token endpoint makes several store calls per request.
+      const children = new Map<string, { observe(value: number): void }>();
+      return instrumentStore(store, (model, operation, seconds) => {
+        const key = `${model} ${operation}`;
+        let child = children.get(key);
+        if (!child) {
+          child = metrics.storeDuration.labels({ model, operation });
+          children.set(key, child);
+        }
+        child.observe(seconds);
+      });
+    },
     install: (provider) => instrumentProvider(provider, { logger, metrics, serveMetrics: !separate }),
     log: (line) => (logger ? logger.info(line.trim()) : console.log(line)),
     close: async () => {

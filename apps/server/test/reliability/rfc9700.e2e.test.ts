@@ -26,6 +26,18 @@ function authorizeUrl(params: Record<string, string>): string {
   return `${server.issuer}/connect/authorize?${new URLSearchParams(params)}`;
 }
 
+/** A valid authorization request of the confidential client (PKCE, `openid`): the start of its sign-in. */
+function webSignInUrl(): string {
+  return authorizeUrl({
+    client_id: WEB.id,
+    response_type: 'code',
+    redirect_uri: WEB.redirect,
+    scope: 'openid',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  });
+}
+
 async function token(form: Record<string, string>, client?: { id: string; secret: string }) {
   const response = await fetch(`${server.issuer}/connect/token`, {
     method: 'POST',
@@ -276,18 +288,10 @@ describe('RFC 9700 checklist', () => {
 
   describe('CORS', () => {
     it('the authorization endpoint never answers CORS, even for a client’s allowed origin; the token endpoint does', async () => {
-      const { challenge } = pkce();
-      const authorize = await fetch(
-        authorizeUrl({
-          client_id: WEB.id,
-          response_type: 'code',
-          redirect_uri: WEB.redirect,
-          scope: 'openid',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-        { redirect: 'manual', headers: { origin: 'http://localhost:21402' } },
-      );
+      const authorize = await fetch(webSignInUrl(), {
+        redirect: 'manual',
+        headers: { origin: 'http://localhost:21402' },
+      });
       expect(authorize.headers.get('access-control-allow-origin')).toBeNull();
       const preflight = await fetch(`${server.issuer}/connect/token`, {
         method: 'OPTIONS',
@@ -300,17 +304,7 @@ describe('RFC 9700 checklist', () => {
   describe('cookies and page headers', () => {
     it('session and interaction cookies are HttpOnly and SameSite (Secure is covered behind TLS in the TLS tests)', async () => {
       const session = httpSession();
-      const { challenge } = pkce();
-      const start = await session.request(
-        authorizeUrl({
-          client_id: WEB.id,
-          response_type: 'code',
-          redirect_uri: WEB.redirect,
-          scope: 'openid',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      );
+      const start = await session.request(webSignInUrl());
       const setCookies = start.headers.getSetCookie();
       expect(setCookies.length).toBeGreaterThan(0);
       for (const line of setCookies) {
@@ -321,17 +315,7 @@ describe('RFC 9700 checklist', () => {
 
     it('the login and error pages carry a CSP that forbids framing, scripts and plugins', async () => {
       const session = httpSession();
-      const { challenge } = pkce();
-      const start = await session.request(
-        authorizeUrl({
-          client_id: WEB.id,
-          response_type: 'code',
-          redirect_uri: WEB.redirect,
-          scope: 'openid',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      );
+      const start = await session.request(webSignInUrl());
       const login = await session.request(start.location!);
       const error = await session.request(authorizeUrl({ client_id: 'nobody' }));
       for (const page of [login, error]) {
