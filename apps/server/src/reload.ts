@@ -50,13 +50,7 @@ export function createReloadableMemoryStore(
   definitions: Definitions,
   limits: MemoryAdapterOptions = {},
 ): ReloadableMemoryStore {
-  const base = createMemoryStore({
-    ...limits,
-    clients: definitions.clients,
-    identityResources: definitions.identityResources,
-    apiScopes: definitions.apiScopes,
-    apiResources: definitions.apiResources,
-  });
+  const base = createMemoryStore({ ...limits, ...definitions });
   const identityResources = definitions.identityResources;
   let resources: ResourceStore = base.resources;
   let current = definitions;

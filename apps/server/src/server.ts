@@ -154,14 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // With metrics, every store call is timed (idsrv_store_operation_duration_seconds).
   const memoryStore = backend
     ? undefined
-    : (reloadable?.store ??
-      createMemoryStore({
-        ...options.memory,
-        clients: options.definitions.clients,
-        identityResources: options.definitions.identityResources,
-        apiScopes: options.definitions.apiScopes,
-        apiResources: options.definitions.apiResources,
-      }));
+    : (reloadable?.store ?? createMemoryStore({ ...options.memory, ...options.definitions }));
   const store = observability.instrumentStore((backend?.store ?? memoryStore)!);
   // The memory store's size against its cap, at each scrape (idsrv_memory_store_records …).
   if (memoryStore && observability.metrics) watchMemoryStore(observability.metrics, memoryStore.adapter);

@@ -63,7 +63,14 @@ describe('serve --watch (memory store): appsettings.json edits apply without a r
     );
     const issued = await token(server.url, 'hot.client', 'api1 hot.scope');
     expect(issued.body).toMatchObject({ token_type: 'Bearer', scope: 'api1 hot.scope' });
-    expect(server.output()).toContain('client(s) added: hot.client; API scopes and API resources replaced');
+    // The log line is written asynchronously (pino), so it may follow the change it reports by a moment.
+    await vi.waitFor(
+      () =>
+        expect(server.output()).toContain(
+          'client(s) added: hot.client; API scopes and API resources replaced',
+        ),
+      RELOAD,
+    );
     // The clients that were there are untouched.
     expect((await token(server.url, 'service.client', 'api1')).status).toBe(200);
   });
@@ -90,7 +97,10 @@ describe('serve --watch (memory store): appsettings.json edits apply without a r
       RELOAD,
     );
     expect((await token(server.url, 'hot.client', 'api1')).status).toBe(200);
-    expect(server.output()).toContain('client(s) changed: hot.client, local-dev');
+    await vi.waitFor(
+      () => expect(server.output()).toContain('client(s) changed: hot.client, local-dev'),
+      RELOAD,
+    );
   });
 
   it('an invalid edit is logged with its problems and changes nothing', async () => {
@@ -141,7 +151,7 @@ describe('serve --watch (memory store): appsettings.json edits apply without a r
   it('a removed client is gone; the next valid edit clears the invalid state', async () => {
     await save(original);
     await vi.waitFor(async () => expect((await token(server.url, 'hot.client')).status).toBe(401), RELOAD);
-    expect(server.output()).toContain('client(s) removed: hot.client');
+    await vi.waitFor(() => expect(server.output()).toContain('client(s) removed: hot.client'), RELOAD);
     expect((await token(server.url, 'local-dev', 'api1')).status).toBe(200);
     expect((await readyz()).body.configuration).toEqual({
       status: 'valid',

@@ -2,7 +2,7 @@ import { clientSettings, formatUserCode } from '@idsrv/provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { DeviceConfirmPage, DeviceSuccessPage, UserCodePage } from './pages/device.tsx';
 import { renderPage } from './pages/layout.tsx';
-import { setPageHeaders } from './security-headers.ts';
+import { sendPage } from './security-headers.ts';
 
 /** The messages the user code page shows, by what went wrong. */
 export const DEVICE_MESSAGES = {
@@ -32,13 +32,6 @@ interface SessionState {
 const xsrfOf = (ctx: KoaContextWithOIDC) =>
   String((ctx.oidc.session as unknown as SessionState | undefined)?.state?.secret ?? '');
 
-const send = (ctx: KoaContextWithOIDC, body: string, status?: number) => {
-  if (status !== undefined) ctx.status = status;
-  ctx.type = 'text/html; charset=utf-8';
-  setPageHeaders(ctx);
-  ctx.body = body;
-};
-
 /**
  * oidc-provider's `features.deviceFlow.userCodeInputSource`: the "Connect a device" page at `/device`, also shown
  * again with a message when a code is wrong, expired or used (400) or the user cancelled (200) — never a 500.
@@ -52,7 +45,7 @@ export function userCodeInputSource(productName: string) {
   ): Promise<void> => {
     const known = err ? CODE_ERRORS[err.name] : undefined;
     const message = known?.message ?? (out || err ? DEVICE_MESSAGES.failed : undefined);
-    send(
+    sendPage(
       ctx,
       renderPage(
         <UserCodePage
@@ -82,7 +75,7 @@ export function userCodeConfirmSource(productName: string) {
   ) => {
     const settings = clientSettings(client);
     const stored = (ctx.oidc.entities.DeviceCode as { userCode?: string } | undefined)?.userCode;
-    send(
+    sendPage(
       ctx,
       renderPage(
         <DeviceConfirmPage
@@ -102,7 +95,7 @@ export function deviceSuccessSource(productName: string) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const client = ctx.oidc.client;
     const settings = client ? clientSettings(client) : undefined;
-    send(
+    sendPage(
       ctx,
       renderPage(
         <DeviceSuccessPage

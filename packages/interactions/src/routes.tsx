@@ -9,7 +9,7 @@ import { ErrorPage } from './pages/error.tsx';
 import { renderPage } from './pages/layout.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { describeScopes, indicatorsOf, oidcScopeNames, split } from './scopes.ts';
-import { setPageHeaders } from './security-headers.ts';
+import { sendPage } from './security-headers.ts';
 import type { LoginThrottle } from './throttle.ts';
 
 /** What the interaction routes need. */
@@ -32,13 +32,10 @@ export const LOGIN_MESSAGES = {
     `Too many failed sign-in attempts. Try again in ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`,
 } as const;
 
+// The login and consent pages run no script and embed nothing. No form-action: the redirects after a form post end at
+// the client's redirect URI, which form-action would also have to allow.
 function html(ctx: KoaContextWithOIDC, body: string, status = 200): void {
-  ctx.status = status;
-  ctx.type = 'text/html; charset=utf-8';
-  // The login and consent pages run no script and embed nothing. No form-action: the redirects after a form post end
-  // at the client's redirect URI, which form-action would also have to allow.
-  setPageHeaders(ctx);
-  ctx.body = body;
+  sendPage(ctx, body, status);
 }
 
 /**

@@ -46,3 +46,19 @@ export function setPageHeaders(ctx: KoaContextWithOIDC, needs: PageNeeds = {}): 
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
 }
+
+/**
+ * Answers with an HTML page: `status` when given (else the status already set, e.g. by oidc-provider), the page
+ * headers of {@link setPageHeaders}, and `body`.
+ */
+export function sendPage(
+  ctx: KoaContextWithOIDC,
+  body: string,
+  status?: number,
+  needs: PageNeeds = {},
+): void {
+  if (status !== undefined) ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  setPageHeaders(ctx, needs);
+  ctx.body = body;
+}

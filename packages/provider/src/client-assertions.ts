@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { SecretTypes, type SerializedClient } from '@idsrv/model';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import type Provider from 'oidc-provider';
-import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 
 /**
@@ -19,10 +17,6 @@ import { clientSettings } from './client-settings.ts';
  *   `jti` inside this process, so two concurrent requests with one assertion cannot both pass it.
  */
 export function installClientAssertionRules(provider: Provider): void {
-  const requests = new AsyncLocalStorage<KoaContextWithOIDC>();
-  // Runs before oidc-provider's router, so every request's client authentication can see its own request.
-  provider.use((ctx, next) => requests.run(ctx as KoaContextWithOIDC, next));
-
   const prototype = provider.Client.prototype as object;
   const original = Object.getOwnPropertyDescriptor(prototype, 'clientAuthMethod')?.get;
   if (!original) throw new TypeError('oidc-provider Client has no clientAuthMethod getter');
@@ -31,7 +25,8 @@ export function installClientAssertionRules(provider: Provider): void {
     get(this: { jwks?: unknown }) {
       const registered = original.call(this) as string;
       if (registered !== 'client_secret_basic' || !this.jwks) return registered;
-      const ctx = requests.getStore();
+      // oidc-provider's own request context (an AsyncLocalStorage it sets for every request).
+      const ctx = Provider.ctx as KoaContextWithOIDC | undefined;
       const presented = ctx?.oidc?.params?.client_assertion;
       return presented !== undefined && hasSharedSecret(clientSettings(this))
         ? 'private_key_jwt'

@@ -69,6 +69,7 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
     emitStaticAudienceClaim: options.emitStaticAudienceClaim ?? false,
   } as const;
   const overrides = options.configuration ?? {};
+  const usersAccount = options.users ? findAccountFromUsers(options.users) : undefined;
 
   const base: Configuration = {
     adapter: ((name: string) =>
@@ -137,15 +138,14 @@ export async function buildProviderConfiguration(options: IdsrvProviderOptions):
       withAccessTokenUserClaims(clientClaims, {
         resources: options.resources,
         adapter: options.adapter,
-        findAccount: (overrides.findAccount ??
-          (options.users ? findAccountFromUsers(options.users) : undefined)) as never,
+        findAccount: (overrides.findAccount ?? usersAccount) as never,
       }),
     ) as never,
     // A JWK secret past its Expiration no longer verifies private_key_jwt assertions (IdentityServer ignores it).
     assertJwtClientAuthClaimsAndHeader: assertUnexpiredJwk as never,
     clientBasedCORS: (_ctx, origin, client) =>
       clientSettings(client).allowedCorsOrigins.some((o) => o.toLowerCase() === origin.toLowerCase()),
-    findAccount: options.users ? (findAccountFromUsers(options.users) as never) : async () => undefined,
+    findAccount: (usersAccount ?? (async () => undefined)) as never,
     // IdentityServer's RefreshTokenUsage: OneTimeOnly rotates (with reuse detection), ReUse keeps the handle.
     rotateRefreshToken: rotateRefreshToken as never,
     // CoordinateLifetimeWithUserSession: refresh tokens end with the user's session (see expiresWithSession).
