@@ -315,6 +315,34 @@ describe('metrics off', { timeout: 60_000 }, () => {
   }, 60_000);
 });
 
+describe('the memory store cap', { timeout: 60_000 }, () => {
+  it('memory.maxEntries (--memory-max-entries) - the store holds at most that many records, and the gauges show it', async () => {
+    const server = await startTestServer(
+      `${import.meta.dirname}/fixtures/reference-tokens/appsettings.json`,
+      {
+        memory: { maxEntries: 5 },
+      },
+    );
+    try {
+      // Each reference token is a record in the store; twelve of them against a cap of five.
+      for (let i = 0; i < 12; i++) {
+        const response = await tokenRequest(
+          server,
+          { grant_type: 'client_credentials', scope: 'api1' },
+          { basic: ['reference.client', SECRET] },
+        );
+        expect(response.status).toBe(200);
+      }
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(sample(text, 'idsrv_memory_store_max_records')).toBe(5);
+      expect(sample(text, 'idsrv_memory_store_records')).toBeLessThanOrEqual(5);
+      expect(sample(text, 'idsrv_memory_store_evicted')).toBeGreaterThanOrEqual(7);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a store outage', { timeout: 60_000 }, () => {
   let redis: RedisProcess;
   let server: RunningServer;
