@@ -38,6 +38,7 @@ export {
   serializeClient,
   toProviderClientMetadata,
 } from './provider-metadata.ts';
+export { type ResourceQueries, resourceQueries } from './resource-queries.ts';
 export {
   type ApiResource,
   type ApiResourceInput,

@@ -116,7 +116,10 @@ function issuedByRefresh(token: AccessTokenLike): boolean {
  * before idsrv kept them) reads the user and keeps what it read.
  */
 export function withAccessTokenUserClaims<T extends object>(
-  inner: (ctx: KoaContextWithOIDC, token: T) => Promise<Record<string, unknown> | undefined>,
+  inner: (
+    ctx: KoaContextWithOIDC,
+    token: T,
+  ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>,
   options: AccessTokenUserClaimsOptions,
 ) {
   let kept: OidcAdapter | undefined;
@@ -164,10 +167,17 @@ export function withAccessTokenUserClaims<T extends object>(
     return claims;
   }
 
-  return async (ctx: KoaContextWithOIDC, token: T): Promise<Record<string, unknown> | undefined> => {
+  async function withUser(ctx: KoaContextWithOIDC, token: T): Promise<Record<string, unknown> | undefined> {
     const [user, own] = await Promise.all([userClaimsFor(ctx, token as AccessTokenLike), inner(ctx, token)]);
     if (!user || Object.keys(user).length === 0) return own;
     return { ...user, ...own };
+  }
+
+  // A token without a user (client credentials, every token but access tokens) goes straight to the inner hook: no
+  // promise of its own on the client_credentials path.
+  return (ctx: KoaContextWithOIDC, token: T) => {
+    const { kind, accountId, client } = token as AccessTokenLike;
+    return kind === 'AccessToken' && accountId && client ? withUser(ctx, token) : inner(ctx, token);
   };
 }
 

@@ -3,6 +3,7 @@ import Provider, { type Configuration } from 'oidc-provider';
 import { forgetKeptClaims, withAccessTokenUserClaims } from './access-token-claims.ts';
 import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
+import { reuseClientInstances } from './client-instances.ts';
 import { assertUnexpiredJwk, installClientAssertionRules } from './client-assertions.ts';
 import { clientSettings, verifiableSecrets } from './client-settings.ts';
 import { guardConsume } from './consume-guard.ts';
@@ -17,7 +18,7 @@ import {
 import { withIntrospectionClients } from './introspection-clients.ts';
 import { clientLifetimes } from './lifetimes.ts';
 import { keepOfflineAccess, OFFLINE_ACCESS_PARAM } from './offline-access.ts';
-import { onPaths } from './on-paths.ts';
+import { pathRouter } from './on-paths.ts';
 import { IDENTITYSERVER_ROUTES, type IdsrvProviderOptions } from './options.ts';
 import { loopbackFriendlyFetch } from './outgoing-requests.ts';
 import { tokenEndpointErrors } from './protocol-errors.ts';
@@ -196,19 +197,21 @@ export function installIdsrv(
   ) {
     return verifyHashedSecret(actual, verifiableSecrets(clientSettings(this)));
   };
+  reuseClientInstances(provider);
   const tokenPath = new URL(IDENTITYSERVER_ROUTES.token, `${provider.issuer}/`).pathname;
   const pathOf = (route: string) => new URL(route, `${provider.issuer}/`).pathname;
-  // Each idsrv middleware runs only on its own endpoints (onPaths); the others pass requests straight on.
-  provider.use(onPaths([tokenPath], tokenEndpointErrors(tokenPath)) as never);
-  provider.use(onPaths([tokenPath], slideReusedRefreshTokens(tokenPath)) as never);
-  provider.use(onPaths([tokenPath], dpopRequiredErrors(tokenPath)) as never);
+  // Each idsrv middleware runs only on its own endpoints; one router in front of oidc-provider's passes every other
+  // request straight on.
+  const router = pathRouter();
+  provider.use(router.middleware as never);
+  router.on([tokenPath], tokenEndpointErrors(tokenPath));
+  router.on([tokenPath], slideReusedRefreshTokens(tokenPath));
+  router.on([tokenPath], dpopRequiredErrors(tokenPath));
   const introspectionPath = pathOf(IDENTITYSERVER_ROUTES.introspection);
   const revocationPath = pathOf(IDENTITYSERVER_ROUTES.revocation);
-  provider.use(
-    onPaths(
-      [introspectionPath, revocationPath],
-      missingCredentialsAreInvalidClient([introspectionPath, revocationPath]),
-    ) as never,
+  router.on(
+    [introspectionPath, revocationPath],
+    missingCredentialsAreInvalidClient([introspectionPath, revocationPath]),
   );
   if (options) {
     // Reference tokens carry IdentityServer's `aud`, which API resources are checked against at introspection.
@@ -218,28 +221,20 @@ export function installIdsrv(
       scopeClaimFormat: 'string',
       emitStaticAudienceClaim: options.emitStaticAudienceClaim ?? false,
     });
-    provider.use(
-      onPaths(
-        [introspectionPath],
-        introspectionResponses({
-          path: introspectionPath,
-          issuer: provider.issuer,
-          jwks: options.jwks as never,
-        }),
-      ) as never,
+    router.on(
+      [introspectionPath],
+      introspectionResponses({ path: introspectionPath, issuer: provider.issuer, jwks: options.jwks as never }),
     );
   }
   const parPath = pathOf(IDENTITYSERVER_ROUTES.pushed_authorization_request);
-  provider.use(onPaths([parPath], pushedAuthorizationLifetime(parPath)) as never);
+  router.on([parPath], pushedAuthorizationLifetime(parPath));
   // PollingInterval: `interval` in device authorization responses and `slow_down` for devices that poll faster.
-  provider.use(
-    onPaths(
-      [tokenPath, pathOf(IDENTITYSERVER_ROUTES.device_authorization)],
-      devicePolling({ adapter: options?.adapter }),
-    ) as never,
+  router.on(
+    [tokenPath, pathOf(IDENTITYSERVER_ROUTES.device_authorization)],
+    devicePolling({ adapter: options?.adapter }),
   );
   const codeVerificationPath = pathOf(IDENTITYSERVER_ROUTES.code_verification);
-  provider.use(onPaths([codeVerificationPath], codeVerificationErrors(codeVerificationPath)) as never);
+  router.on([codeVerificationPath], codeVerificationErrors(codeVerificationPath));
   const findAccount =
     options?.configuration?.findAccount ?? (options?.users && findAccountFromUsers(options.users));
   if (options && findAccount) {
@@ -251,17 +246,15 @@ export function installIdsrv(
       return claims;
     };
     const userinfoPath = pathOf(IDENTITYSERVER_ROUTES.userinfo);
-    provider.use(
-      onPaths(
-        [userinfoPath],
-        userinfoForApiTokens(provider, {
-          path: userinfoPath,
-          issuer: provider.issuer,
-          jwks: options.jwks as never,
-          findAccount: findAccount as never,
-          claimsByScope,
-        }),
-      ) as never,
+    router.on(
+      [userinfoPath],
+      userinfoForApiTokens(provider, {
+        path: userinfoPath,
+        issuer: provider.issuer,
+        jwks: options.jwks as never,
+        findAccount: findAccount as never,
+        claimsByScope,
+      }),
     );
   }
   // private_key_jwt: mixed JWK + shared-secret clients, per-process jti serialisation (see client-assertions.ts).

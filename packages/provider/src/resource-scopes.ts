@@ -1,4 +1,4 @@
-import type { ResourceStore, SerializedClient } from '@idsrv/model';
+import type { ApiScope, ResourceStore, SerializedClient } from '@idsrv/model';
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 
@@ -83,9 +83,21 @@ function userScopes(settings: SerializedClient, staticScopes: StaticScopes): str
   return scopes;
 }
 
-async function allowedApiScopes(resources: ResourceStore, settings: SerializedClient): Promise<Set<string>> {
+// Derived per store result: stores answer a repeated query with the same read-only array while the resources are
+// unchanged (the ResourceStore contract allows shared results; see resourceQueries), so this is computed once.
+const enabledNames = new WeakMap<readonly ApiScope[], ReadonlySet<string>>();
+
+async function allowedApiScopes(
+  resources: ResourceStore,
+  settings: SerializedClient,
+): Promise<ReadonlySet<string>> {
   const scopes = await resources.findApiScopesByName(settings.allowedScopes);
-  return new Set(scopes.filter((s) => s.enabled).map((s) => s.name));
+  let names = enabledNames.get(scopes);
+  if (!names) {
+    names = new Set(scopes.filter((s) => s.enabled).map((s) => s.name));
+    enabledNames.set(scopes, names);
+  }
+  return names;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ResourceStore } from '@idsrv/model';
+import type { ApiResource, ResourceStore } from '@idsrv/model';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 import { aggregateResource } from './resource-scopes.ts';
@@ -26,13 +26,27 @@ export async function audienceFor(token: TokenLike, options: TokenClaimOptions):
   const named = token.resourceServer?.audience;
   if (named && named !== aggregateResource(options.issuer)) return named;
   const scopes = (token.scope ?? '').split(' ').filter(Boolean);
-  const apis = scopes.length > 0 ? await options.resources.findApiResourcesByScopeName(scopes) : [];
-  const audiences = apis.filter((a) => a.enabled && !a.requireResourceIndicator).map((a) => a.name);
-  if (options.emitStaticAudienceClaim || audiences.length === 0)
-    audiences.push(aggregateResource(options.issuer));
-  const unique = [...new Set(audiences)];
-  return unique.length === 1 ? unique[0]! : unique;
+  const apis = scopes.length > 0 ? await options.resources.findApiResourcesByScopeName(scopes) : NO_APIS;
+  // Stores answer a repeated query with the same read-only array (see resourceQueries): compute once per result.
+  let byOptions = audiences.get(apis);
+  if (!byOptions) {
+    byOptions = new WeakMap();
+    audiences.set(apis, byOptions);
+  }
+  let audience = byOptions.get(options);
+  if (audience === undefined) {
+    const names = apis.filter((a) => a.enabled && !a.requireResourceIndicator).map((a) => a.name);
+    if (options.emitStaticAudienceClaim || names.length === 0) names.push(aggregateResource(options.issuer));
+    const unique = [...new Set(names)];
+    audience = unique.length === 1 ? unique[0]! : Object.freeze(unique);
+    byOptions.set(options, audience);
+  }
+  // A copy of a list: the caller puts it into a token payload that others (customizers) may change.
+  return typeof audience === 'string' ? audience : [...audience];
 }
+
+const NO_APIS: readonly ApiResource[] = Object.freeze([]);
+const audiences = new WeakMap<readonly ApiResource[], WeakMap<TokenClaimOptions, string | readonly string[]>>();
 
 /** oidc-provider's `formats.customizers.jwt`: IdentityServer's `aud`, the `scope` form, and `IncludeJwtId`. */
 export function jwtCustomizer(options: TokenClaimOptions) {
@@ -51,12 +65,10 @@ export function jwtCustomizer(options: TokenClaimOptions) {
 
 /**
  * oidc-provider's `extraTokenClaims`: the client's `claims`, named with `clientClaimsPrefix`, in tokens without a user
- * or when `alwaysSendClientClaims` is on. Several claims of one type become an array.
+ * or when `alwaysSendClientClaims` is on. Several claims of one type become an array. Synchronous: oidc-provider awaits
+ * whatever the hook returns, and a token without claims should not cost a promise.
  */
-export async function clientClaims(
-  _ctx: KoaContextWithOIDC,
-  token: TokenLike,
-): Promise<Record<string, unknown> | undefined> {
+export function clientClaims(_ctx: KoaContextWithOIDC, token: TokenLike): Record<string, unknown> | undefined {
   if (!token.client) return undefined;
   const settings = clientSettings(token.client);
   if (settings.claims.length === 0 || (token.accountId && !settings.alwaysSendClientClaims)) return undefined;

@@ -110,6 +110,8 @@ interface Dependencies {
   policy: TokenExchangePolicy | undefined;
 }
 
+type MaybePromise<T> = T | Promise<T>;
+
 // Claims for tokens issued by the exchange, picked up by oidc-provider's `extraTokenClaims` (see withExchangeClaims).
 const exchangeClaims = new WeakMap<object, Record<string, unknown>>();
 
@@ -118,12 +120,14 @@ const exchangeClaims = new WeakMap<object, Record<string, unknown>>();
  * claims, in the JWT and in introspection of an opaque token alike.
  */
 export function withExchangeClaims<C, T extends object>(
-  inner: (ctx: C, token: T) => Promise<Record<string, unknown> | undefined>,
+  inner: (ctx: C, token: T) => MaybePromise<Record<string, unknown> | undefined>,
 ) {
-  return async (ctx: C, token: T): Promise<Record<string, unknown> | undefined> => {
-    const own = await inner(ctx, token);
+  // Not async: a token that did not come from an exchange gets the inner hook's answer as it is, without a promise.
+  return (ctx: C, token: T): MaybePromise<Record<string, unknown> | undefined> => {
+    const own = inner(ctx, token);
     const exchanged = exchangeClaims.get(token);
-    return exchanged ? { ...own, ...exchanged } : own;
+    if (!exchanged) return own;
+    return Promise.resolve(own).then((claims) => ({ ...claims, ...exchanged }));
   };
 }
 

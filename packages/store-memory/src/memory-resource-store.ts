@@ -6,6 +6,7 @@ import {
   ModelValidationError,
   type ResourceStore,
   type Resources,
+  resourceQueries,
   validateDefinitions,
 } from '@idsrv/model';
 
@@ -41,27 +42,24 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
   // Frozen and handed out as they are: the token endpoint reads resources on every request, so no copies.
   const { identityResources, apiScopes, apiResources } = deepFreeze(definitions);
 
-  const named = <T extends { name: string }>(items: readonly T[], names: readonly string[]): T[] => {
-    const wanted = new Set(names);
-    return items.filter((item) => wanted.has(item.name));
-  };
+  // Indexed, with repeated queries answering the same frozen array (see resourceQueries).
+  const queries = resourceQueries({ identityResources, apiScopes, apiResources });
 
   return {
     async findIdentityResourcesByScopeName(scopeNames) {
-      return named(identityResources, scopeNames);
+      return queries.findIdentityResourcesByScopeName(scopeNames);
     },
 
     async findApiScopesByName(scopeNames) {
-      return named(apiScopes, scopeNames);
+      return queries.findApiScopesByName(scopeNames);
     },
 
     async findApiResourcesByScopeName(scopeNames) {
-      const wanted = new Set(scopeNames);
-      return apiResources.filter((resource) => resource.scopes.some((s) => wanted.has(s)));
+      return queries.findApiResourcesByScopeName(scopeNames);
     },
 
     async findApiResourcesByName(apiResourceNames) {
-      return named(apiResources, apiResourceNames);
+      return queries.findApiResourcesByName(apiResourceNames);
     },
 
     async getAllResources(): Promise<Resources> {

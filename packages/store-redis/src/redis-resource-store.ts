@@ -6,6 +6,7 @@ import {
   ModelValidationError,
   type ResourceStore,
   type Resources,
+  resourceQueries,
   validateDefinitions,
 } from '@idsrv/model';
 import type { ChangeFeed } from './change-feed.ts';
@@ -87,24 +88,19 @@ export function createRedisResourceStore(options: RedisResourceStoreOptions): Re
       return resources;
     });
 
-  const named = <T extends { name: string }>(items: readonly T[], names: readonly string[]): T[] => {
-    const wanted = new Set(names);
-    return items.filter((item) => wanted.has(item.name));
-  };
-
   return {
+    // Indexed lookups over the current snapshot; repeated queries answer the same frozen array (see resourceQueries).
     async findIdentityResourcesByScopeName(scopeNames) {
-      return named((await current()).identityResources, scopeNames);
+      return resourceQueries(await current()).findIdentityResourcesByScopeName(scopeNames);
     },
     async findApiScopesByName(scopeNames) {
-      return named((await current()).apiScopes, scopeNames);
+      return resourceQueries(await current()).findApiScopesByName(scopeNames);
     },
     async findApiResourcesByScopeName(scopeNames) {
-      const wanted = new Set(scopeNames);
-      return (await current()).apiResources.filter((r) => r.scopes.some((s) => wanted.has(s)));
+      return resourceQueries(await current()).findApiResourcesByScopeName(scopeNames);
     },
     async findApiResourcesByName(names) {
-      return named((await current()).apiResources, names);
+      return resourceQueries(await current()).findApiResourcesByName(names);
     },
     async getAllResources() {
       const { identityResources, apiScopes, apiResources } = await current();

@@ -67,7 +67,10 @@ export function requestIdOf(ctx: { state?: Record<string, unknown> }): string | 
 export function instrumentProvider(provider: Provider, options: InstrumentProviderOptions): void {
   const { logger, metrics } = options;
   const interactionPrefix = `${(options.interactionPath ?? '/interaction').replace(/\/+$/, '')}/`;
-  const records = new WeakMap<object, RequestRecord>();
+  // The record rides on the request's context under a symbol of this call (a WeakMap entry per request would cost
+  // the garbage collector more than the property does).
+  const RECORD = Symbol('idsrv request record');
+  const recordOf = (ctx: object) => (ctx as { [RECORD]?: RequestRecord })[RECORD];
   // Labelled children of the latency histogram, one per (route, method, status) — a bounded set — looked up once
   // rather than hashing the label set on every request.
   const durations = new Map<string, { observe(value: number): void }>();
@@ -94,11 +97,11 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   };
 
   const middleware = async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const record: RequestRecord = { requestId };
-    records.set(ctx, record);
+    (ctx as { [RECORD]?: RequestRecord })[RECORD] = record;
     ctx.state.requestId = requestId;
     ctx.set(REQUEST_ID_HEADER, requestId);
     let thrown: unknown;
@@ -127,8 +130,8 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
     }
   };
 
-  const finish = (ctx: KoaContextWithOIDC, record: RequestRecord, started: bigint, thrown: unknown): void => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const finish = (ctx: KoaContextWithOIDC, record: RequestRecord, started: number, thrown: unknown): void => {
+    const seconds = (performance.now() - started) / 1000;
     // An error that escaped every handler is answered by koa with its status, or 500.
     const status = thrown === undefined ? ctx.status : Number((thrown as { status?: number }).status) || 500;
     const route = routeOf(ctx);
@@ -193,7 +196,7 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   provider.middleware.unshift(middleware as (typeof provider.middleware)[number]);
 
   const onError = (ctx: KoaContextWithOIDC, err: Error & { error_description?: string }) => {
-    const record = records.get(ctx);
+    const record = recordOf(ctx);
     if (!record) return;
     // oidc-provider's errors have the OAuth error code as their message.
     record.error = {
@@ -204,7 +207,7 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   for (const event of ERROR_EVENTS) provider.on(event as 'grant.error', onError);
 
   provider.on('server_error', (ctx, err) => {
-    const record = records.get(ctx);
+    const record = recordOf(ctx);
     if (record) record.error = { code: 'server_error' };
     logger?.error(
       { request_id: record?.requestId, route: routeOf(ctx), err },
@@ -213,7 +216,7 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   });
   provider.on('backchannel.error', (ctx, err, client) => {
     logger?.warn(
-      { request_id: records.get(ctx)?.requestId, client_id: client.clientId, err },
+      { request_id: recordOf(ctx)?.requestId, client_id: client.clientId, err },
       `back-channel logout to client ${client.clientId} failed: ${err.message}`,
     );
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { FastHistogram } from './fast-histogram.ts';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -27,9 +28,9 @@ export interface IdsrvMetrics {
   /** `idsrv_oauth_errors_total{endpoint,error}`: OAuth error answers, by endpoint and RFC 6749 error code. */
   readonly oauthErrors: Counter<'endpoint' | 'error'>;
   /** `idsrv_http_request_duration_seconds{route,method,status}`: every HTTP request, by endpoint name. */
-  readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly requestDuration: FastHistogram<'route' | 'method' | 'status'>;
   /** `idsrv_store_operation_duration_seconds{model,operation}`: each store call, by oidc-provider model. */
-  readonly storeDuration: Histogram<'model' | 'operation'>;
+  readonly storeDuration: FastHistogram<'model' | 'operation'>;
 }
 
 /** Store calls are mostly sub-millisecond in memory and a few ms on Redis; the buckets resolve both. */
@@ -65,14 +66,14 @@ export function createMetrics(options: MetricsOptions = {}): IdsrvMetrics {
       labelNames: ['endpoint', 'error'],
       registers,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new FastHistogram({
       name: 'idsrv_http_request_duration_seconds',
       help: 'HTTP request duration in seconds, by endpoint name (not raw path), method and status.',
       labelNames: ['route', 'method', 'status'],
       buckets: HTTP_BUCKETS,
       registers,
     }),
-    storeDuration: new Histogram({
+    storeDuration: new FastHistogram({
       name: 'idsrv_store_operation_duration_seconds',
       help: 'Store call duration in seconds, by oidc-provider model (Session, AccessToken, Client, ...) and operation.',
       labelNames: ['model', 'operation'],

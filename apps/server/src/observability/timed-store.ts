@@ -7,6 +7,10 @@ export type StoreObserver = (model: string, operation: string, seconds: number) 
  * `target` with each method that returns a promise timed: `observe(model, method, seconds)` runs when the promise
  * settles, fulfilled or rejected (a slow failure is exactly what store latency should show). Methods run on the
  * original object, so stores that keep state on `this` work unchanged; other properties pass through.
+ *
+ * The caller gets the store's own promise back; the timing hangs off it on a side branch. (`result.finally(...)`
+ * would put three more promises and a microtask hop between every store call and its caller, on the token
+ * endpoint's hot path.)
  */
 function timed<T extends object>(target: T, model: string, observe: StoreObserver): T {
   const wrappers = new Map<PropertyKey, unknown>();
@@ -18,11 +22,14 @@ function timed<T extends object>(target: T, model: string, observe: StoreObserve
       if (!wrapper) {
         const method = value as (...args: unknown[]) => unknown;
         wrapper = (...args: unknown[]) => {
-          const started = process.hrtime.bigint();
+          const started = performance.now();
           const result = method.apply(object, args);
           if (!(result instanceof Promise)) return result;
-          const done = () => observe(model, property, Number(process.hrtime.bigint() - started) / 1e9);
-          return result.finally(done);
+          const done = () => observe(model, property, (performance.now() - started) / 1000);
+          // Both outcomes are handled here, so the branch itself can never be an unhandled rejection; the caller
+          // still sees (and must handle) the store's rejection on `result`.
+          result.then(done, done);
+          return result;
         };
         wrappers.set(property, wrapper);
       }

@@ -1,0 +1,35 @@
+import type Provider from 'oidc-provider';
+
+interface ClientModel {
+  find(id: unknown): Promise<unknown>;
+  readonly adapter: { find(id: string): Promise<object | undefined> };
+}
+
+/**
+ * Makes `provider.Client.find` reuse its `Client` instances by the identity of the metadata object the `Client`
+ * adapter returns.
+ *
+ * oidc-provider caches adapter-loaded clients by a SHA-256 of `JSON.stringify(metadata)`, computed on every lookup:
+ * every request that names a client pays for serialising and hashing its whole metadata. idsrv's `Client` adapter
+ * returns the same metadata object for as long as the client's definition is unchanged, and a new object
+ * after any change, so the object itself is a cheaper key with the same meaning. A metadata object seen for the first
+ * time goes through oidc-provider's own `find` (which validates it and builds the instance) exactly as before.
+ *
+ * An id the adapter does not know is `undefined` without a second lookup. (oidc-provider would then try the id as a
+ * Client ID Metadata Document URL; idsrv does not enable that draft feature.)
+ */
+export function reuseClientInstances(provider: Provider): void {
+  const Client = provider.Client as unknown as ClientModel;
+  const find = Client.find.bind(Client);
+  const instances = new WeakMap<object, unknown>();
+  Client.find = async (id: unknown) => {
+    if (typeof id !== 'string' || id.length === 0) return undefined;
+    const metadata = await Client.adapter.find(id);
+    if (!metadata) return undefined;
+    const cached = instances.get(metadata);
+    if (cached) return cached;
+    const client = await find(id);
+    if (client) instances.set(metadata, client);
+    return client;
+  };
+}
