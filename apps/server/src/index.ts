@@ -1,5 +1,10 @@
 export { loadServerConfiguration, type ServerConfiguration } from './configuration.ts';
 export {
+  FastHistogram,
+  type FastHistogramOptions,
+  type HistogramSeries,
+} from './observability/fast-histogram.ts';
+export {
   type InstrumentProviderOptions,
   instrumentProvider,
   REQUEST_ID_HEADER,

@@ -5,7 +5,10 @@ import { validateDefinitions } from './validate.ts';
 
 function snapshot(): Resources {
   const { definitions } = validateDefinitions({
-    identityResources: [{ name: 'openid', userClaims: ['sub'] }, { name: 'profile', userClaims: ['name'] }],
+    identityResources: [
+      { name: 'openid', userClaims: ['sub'] },
+      { name: 'profile', userClaims: ['name'] },
+    ],
     apiScopes: [{ name: 'api1' }, { name: 'api2', enabled: false }, { name: 'shared' }],
     apiResources: [
       { name: 'urn:b', scopes: ['shared', 'api2'] },
@@ -34,13 +37,24 @@ describe('resourceQueries', () => {
     const resources = snapshot();
     const queries = resourceQueries(resources);
     const expected = scan(resources);
-    const questions = [[], ['api1'], ['shared', 'api1'], ['api2'], ['nope'], ['openid', 'profile', 'api1'], ['urn:a', 'urn:b']];
+    const questions = [
+      [],
+      ['api1'],
+      ['shared', 'api1'],
+      ['api2'],
+      ['nope'],
+      ['openid', 'profile', 'api1'],
+      ['urn:a', 'urn:b'],
+    ];
     for (const names of questions) {
       for (const lookup of Object.keys(expected) as (keyof typeof expected)[]) {
         expect([...queries[lookup](names)], `${lookup}(${names.join(' ')})`).toEqual(expected[lookup](names));
       }
     }
-    expect(queries.findApiResourcesByScopeName(['api1', 'shared']).map((r) => r.name)).toEqual(['urn:b', 'urn:a']);
+    expect(queries.findApiResourcesByScopeName(['api1', 'shared']).map((r) => r.name)).toEqual([
+      'urn:b',
+      'urn:a',
+    ]);
   });
 
   it('a repeated query returns the same frozen array, so callers can memoize by identity', () => {

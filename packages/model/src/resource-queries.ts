@@ -40,8 +40,9 @@ export function resourceQueries(resources: Resources): ResourceQueries {
 
 function buildQueries({ identityResources, apiScopes, apiResources }: Resources): ResourceQueries {
   const position = new Map<object, number>();
-  for (const list of [identityResources, apiScopes, apiResources] as readonly { name: string }[][])
-    list.forEach((item, i) => position.set(item, i));
+  for (const list of [identityResources, apiScopes, apiResources] as readonly { name: string }[][]) {
+    for (const [i, item] of list.entries()) position.set(item, i);
+  }
   const byName = <T extends { name: string }>(items: readonly T[]) => {
     const index = new Map<string, T[]>();
     for (const item of items) index.set(item.name, [...(index.get(item.name) ?? []), item]);

@@ -3,8 +3,8 @@ import Provider, { type Configuration } from 'oidc-provider';
 import { forgetKeptClaims, withAccessTokenUserClaims } from './access-token-claims.ts';
 import { findAccountFromUsers } from './accounts.ts';
 import { createClientAdapter } from './client-adapter.ts';
-import { reuseClientInstances } from './client-instances.ts';
 import { assertUnexpiredJwk, installClientAssertionRules } from './client-assertions.ts';
+import { reuseClientInstances } from './client-instances.ts';
 import { clientSettings, verifiableSecrets } from './client-settings.ts';
 import { guardConsume } from './consume-guard.ts';
 import { codeVerificationErrors, deviceFlowFeature, devicePolling } from './device-flow.ts';
@@ -223,7 +223,11 @@ export function installIdsrv(
     });
     router.on(
       [introspectionPath],
-      introspectionResponses({ path: introspectionPath, issuer: provider.issuer, jwks: options.jwks as never }),
+      introspectionResponses({
+        path: introspectionPath,
+        issuer: provider.issuer,
+        jwks: options.jwks as never,
+      }),
     );
   }
   const parPath = pathOf(IDENTITYSERVER_ROUTES.pushed_authorization_request);

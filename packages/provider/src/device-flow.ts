@@ -42,9 +42,13 @@ export function formatUserCode(normalized: string, userCodeType: string | undefi
 }
 
 /** The user code format of the request's client, or the default type's when the request has no client (yet). */
+// oidc-provider's error handler reads `charset` at the start of every request, before any client is known: that
+// answer is the default format, computed once.
+const DEFAULT_FORMAT = userCodeFormat(undefined);
+
 function currentFormat(): UserCodeFormat {
   const client = Provider.ctx?.oidc?.client;
-  return userCodeFormat(client ? clientSettings(client).userCodeType : undefined);
+  return client ? userCodeFormat(clientSettings(client).userCodeType) : DEFAULT_FORMAT;
 }
 
 // oidc-provider keeps a feature object that is not a plain object as it is (it merges plain objects with its defaults

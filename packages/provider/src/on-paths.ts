@@ -1,5 +1,5 @@
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import compose from 'koa-compose';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 

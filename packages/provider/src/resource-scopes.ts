@@ -24,19 +24,53 @@ interface ResourceScopeOptions {
 export function resourceIndicatorHooks(options: ResourceScopeOptions) {
   const aggregate = aggregateResource(options.issuer);
 
-  const info = (settings: SerializedClient, scope: string[], audience?: string): ResourceServer => ({
-    scope: scope.join(' '),
-    ...(audience ? { audience } : {}),
-    accessTokenTTL: settings.accessTokenLifetime,
-    accessTokenFormat: settings.accessTokenType === 'Reference' ? 'opaque' : 'jwt',
-    jwt: { sign: { alg: options.signingAlg as 'ES256' } },
-  });
+  const info = (settings: SerializedClient, scope: string[], audience?: string): ResourceServer =>
+    Object.freeze({
+      scope: scope.join(' '),
+      ...(audience ? { audience } : {}),
+      accessTokenTTL: settings.accessTokenLifetime,
+      accessTokenFormat: settings.accessTokenType === 'Reference' ? 'opaque' : 'jwt',
+      jwt: Object.freeze({ sign: Object.freeze({ alg: options.signingAlg as 'ES256' }) }),
+    });
+
+  // The aggregate resource server of a client depends only on its definition and on its allowed API scopes (the same
+  // Set while the resources are unchanged, see allowedApiScopes), so it is built once per pair. oidc-provider copies
+  // what it needs into a ResourceServer of its own; the cached object is frozen all the same.
+  const aggregates = new WeakMap<
+    SerializedClient,
+    WeakMap<ReadonlySet<string>, { clientCredentials?: ResourceServer; user?: ResourceServer }>
+  >();
+  const aggregateInfo = (
+    settings: SerializedClient,
+    allowed: ReadonlySet<string>,
+    clientCredentials: boolean,
+  ) => {
+    let byAllowed = aggregates.get(settings);
+    if (!byAllowed) {
+      byAllowed = new WeakMap();
+      aggregates.set(settings, byAllowed);
+    }
+    let entry = byAllowed.get(allowed);
+    if (!entry) {
+      entry = {};
+      byAllowed.set(allowed, entry);
+    }
+    if (clientCredentials) {
+      entry.clientCredentials ??= info(settings, [...allowed]);
+      return entry.clientCredentials;
+    }
+    // With a user, the API token also carries the identity scopes (and offline_access), as IdentityServer's
+    // does: its `scope` reads `openid profile api1 offline_access`, and userinfo accepts it.
+    entry.user ??= info(settings, [...userScopes(settings, options.staticScopes), ...allowed]);
+    return entry.user;
+  };
 
   return {
     enabled: true,
     // Without a `resource` parameter, API scopes go to the aggregate resource server. client_credentials always
-    // does, because IdentityServer grants every allowed API scope when `scope` is omitted.
-    async defaultResource(ctx: KoaContextWithOIDC, client: unknown, oneOf?: string | string[]) {
+    // does, because IdentityServer grants every allowed API scope when `scope` is omitted. Not async: oidc-provider
+    // awaits whatever it returns, and the answer needs no store.
+    defaultResource(ctx: KoaContextWithOIDC, client: unknown, oneOf?: string | string[]) {
       checkStaticScopes(ctx, clientSettings(client), options.staticScopes);
       if (oneOf) return oneOf;
       if (ctx.oidc.params?.grant_type === 'client_credentials') return aggregate;
@@ -45,21 +79,17 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
         .filter(Boolean);
       return requested.some((s) => !options.staticScopes.has(s)) ? aggregate : undefined;
     },
-    useGrantedResource: async () => true,
+    useGrantedResource: () => true,
     async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: unknown) {
       const settings = clientSettings(client);
       checkStaticScopes(ctx, settings, options.staticScopes);
       const allowed = await allowedApiScopes(options.resources, settings);
       if (indicator === aggregate) {
-        if (ctx.oidc.params?.grant_type === 'client_credentials') {
-          if (ctx.oidc.route === 'token') {
-            checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
-          }
-          return info(settings, [...allowed]);
+        const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
+        if (clientCredentials && ctx.oidc.route === 'token') {
+          checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
         }
-        // With a user, the API token also carries the identity scopes (and offline_access), as IdentityServer's
-        // does: its `scope` reads `openid profile api1 offline_access`, and userinfo accepts it.
-        return info(settings, [...userScopes(settings, options.staticScopes), ...allowed]);
+        return aggregateInfo(settings, allowed, clientCredentials);
       }
       const [api] = await options.resources.findApiResourcesByName([indicator]);
       if (!api?.enabled) throw new errors.InvalidTarget(`unknown resource indicator '${indicator}'`);

@@ -46,7 +46,10 @@ export async function audienceFor(token: TokenLike, options: TokenClaimOptions):
 }
 
 const NO_APIS: readonly ApiResource[] = Object.freeze([]);
-const audiences = new WeakMap<readonly ApiResource[], WeakMap<TokenClaimOptions, string | readonly string[]>>();
+const audiences = new WeakMap<
+  readonly ApiResource[],
+  WeakMap<TokenClaimOptions, string | readonly string[]>
+>();
 
 /** oidc-provider's `formats.customizers.jwt`: IdentityServer's `aud`, the `scope` form, and `IncludeJwtId`. */
 export function jwtCustomizer(options: TokenClaimOptions) {
@@ -68,7 +71,10 @@ export function jwtCustomizer(options: TokenClaimOptions) {
  * or when `alwaysSendClientClaims` is on. Several claims of one type become an array. Synchronous: oidc-provider awaits
  * whatever the hook returns, and a token without claims should not cost a promise.
  */
-export function clientClaims(_ctx: KoaContextWithOIDC, token: TokenLike): Record<string, unknown> | undefined {
+export function clientClaims(
+  _ctx: KoaContextWithOIDC,
+  token: TokenLike,
+): Record<string, unknown> | undefined {
   if (!token.client) return undefined;
   const settings = clientSettings(token.client);
   if (settings.claims.length === 0 || (token.accountId && !settings.alwaysSendClientClaims)) return undefined;

@@ -48,7 +48,9 @@ describe('FastHistogram', () => {
     const series = fast.labels({ route: 'token', status: '200' });
     series.observe(0.002);
     fast.observe({ route: 'token', status: 200 }, 0.003);
-    expect(await registry.metrics()).toContain('idsrv_test_duration_seconds_count{route="token",status="200"} 2');
+    expect(await registry.metrics()).toContain(
+      'idsrv_test_duration_seconds_count{route="token",status="200"} 2',
+    );
     fast.reset();
     expect(await registry.metrics()).not.toContain('_count');
   });

@@ -108,7 +108,12 @@ export class FastHistogram<L extends string> {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += series.counts[i]!;
-        values.push({ labels: { le: bound }, sharedLabels: series.labels, value: cumulative, metricName: bucketName });
+        values.push({
+          labels: { le: bound },
+          sharedLabels: series.labels,
+          value: cumulative,
+          metricName: bucketName,
+        });
       });
       values.push(
         { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: bucketName },
@@ -124,7 +129,10 @@ export class FastHistogram<L extends string> {
     const data = await this.getForPromString();
     return {
       ...data,
-      values: data.values.map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })),
+      values: data.values.map(({ labels, sharedLabels, ...rest }) => ({
+        ...rest,
+        labels: { ...labels, ...sharedLabels },
+      })),
     };
   }
 }
