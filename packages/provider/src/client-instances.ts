@@ -15,8 +15,8 @@ interface ClientModel {
  * after any change, so the object itself is a cheaper key with the same meaning. A metadata object seen for the first
  * time goes through oidc-provider's own `find` (which validates it and builds the instance) exactly as before.
  *
- * An id the adapter does not know is `undefined` without a second lookup. (oidc-provider would then try the id as a
- * Client ID Metadata Document URL; idsrv does not enable that draft feature.)
+ * An id the adapter does not know goes to oidc-provider's own `find` unchanged, so clients given statically in the
+ * configuration (`configuration.clients`) still resolve; only such ids are looked up in the store twice.
  */
 export function reuseClientInstances(provider: Provider): void {
   const Client = provider.Client as unknown as ClientModel;
@@ -25,7 +25,7 @@ export function reuseClientInstances(provider: Provider): void {
   Client.find = async (id: unknown) => {
     if (typeof id !== 'string' || id.length === 0) return undefined;
     const metadata = await Client.adapter.find(id);
-    if (!metadata) return undefined;
+    if (!metadata) return find(id);
     const cached = instances.get(metadata);
     if (cached) return cached;
     const client = await find(id);
