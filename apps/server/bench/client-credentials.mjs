@@ -1,6 +1,8 @@
 // client_credentials throughput: apps/server with its default configuration against a bare oidc-provider with one
 // static client (bench/bare-provider.mjs), same signing algorithm, measured in the same run, alternating rounds.
 // Prints requests/s and p99 for each and the ratio idsrv / bare. Target: ratio >= 0.95.
+// A third target, @idsrv/provider alone on a plain HTTP server (bench/provider-only.mjs, same definitions), splits
+// the gap between the bridge (provider / bare) and the server's own layers (apps/server / provider).
 //
 //   pnpm --filter @idsrv/server build && node apps/server/bench/client-credentials.mjs [--duration 10] [--rounds 2]
 import { fileURLToPath } from 'node:url';
@@ -19,8 +21,16 @@ const load = (url, clientId) => loadWith(url, clientId, 'grant_type=client_crede
 
 const idsrv = await startIdsrv(['--no-watch']);
 const bare = await start([here('./bare-provider.mjs')]);
+const providerOnly = await start([here('./provider-only.mjs')]);
 const targets = [
   { name: 'bare oidc-provider', url: `${bare.url}/token`, clientId: 'bench', pid: bare.child.pid, runs: [] },
+  {
+    name: '@idsrv/provider only',
+    url: `${providerOnly.url}/connect/token`,
+    clientId: 'service.client',
+    pid: providerOnly.child.pid,
+    runs: [],
+  },
   {
     name: 'idsrv (apps/server)',
     url: `${idsrv.url}/connect/token`,
@@ -45,6 +55,7 @@ try {
 } finally {
   idsrv.child.kill();
   bare.child.kill();
+  providerOnly.child.kill();
 }
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 for (const t of targets) {
@@ -55,10 +66,13 @@ for (const t of targets) {
   const cpu = mean(t.runs.map((r) => r.cpuMsPerRequest)).toFixed(3);
   console.log(`${t.name.padEnd(22)} ${rps} req/s  p99 ${p99} ms  server CPU ${cpu} ms/request`);
 }
-const [base, ours] = targets;
-const ratio = mean(ours.runs.map((r) => r.rps)) / mean(base.runs.map((r) => r.rps));
-const cpuRatio =
-  mean(base.runs.map((r) => r.cpuMsPerRequest)) / mean(ours.runs.map((r) => r.cpuMsPerRequest));
+const [base, bridge, ours] = targets;
+const rpsOf = (t) => mean(t.runs.map((r) => r.rps));
+const cpuOf = (t) => mean(t.runs.map((r) => r.cpuMsPerRequest));
 console.log(
-  `ratio idsrv / bare: ${ratio.toFixed(3)} by req/s (target >= 0.95), ${cpuRatio.toFixed(3)} by server CPU per request`,
+  `ratio idsrv / bare: ${(rpsOf(ours) / rpsOf(base)).toFixed(3)} by req/s (target >= 0.95), ${(cpuOf(base) / cpuOf(ours)).toFixed(3)} by server CPU per request`,
+);
+console.log(
+  `  of which the bridge (@idsrv/provider / bare): ${(rpsOf(bridge) / rpsOf(base)).toFixed(3)} by req/s, ${(cpuOf(base) / cpuOf(bridge)).toFixed(3)} by CPU; ` +
+    `the server's layers (apps/server / @idsrv/provider): ${(rpsOf(ours) / rpsOf(bridge)).toFixed(3)} by req/s, ${(cpuOf(bridge) / cpuOf(ours)).toFixed(3)} by CPU`,
 );
