@@ -1,0 +1,91 @@
+// client_credentials with many active clients: idsrv on its memory store with `--clients` extra clients in its
+// configuration, loaded (a) always as one of them and (b) rotating over all of them, request by request, in alternating
+// rounds of the same run, both through the same load generator (load-rotating.mjs, which costs more per request than
+// the autocannon CLI the other benches use, so its req/s are not comparable with theirs). oidc-provider alone keeps only its last 100 adapter-loaded clients; idsrv keeps one instance
+// per client definition (see @idsrv/provider's README), so (b) should stay close to (a). Prints both and the ratio.
+//
+//   pnpm --filter @idsrv/server build && node apps/server/bench/many-clients.mjs [--clients 1000] [--duration 10] [--rounds 2]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, startIdsrv } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const PREFIX = 'bench.client.';
+
+// The sample configuration (JSON with comments) plus `--clients` copies of service.client under other ids.
+const sample = JSON.parse(readFileSync(here('../appsettings.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+const template = sample.IdentityServer.Clients.find((c) => c.ClientId === 'service.client');
+for (let i = 0; i < Number(values.clients); i++)
+  sample.IdentityServer.Clients.push({ ...template, ClientId: `${PREFIX}${i}` });
+const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-clients-'));
+const config = join(dir, 'appsettings.json');
+delete sample.$schema;
+writeFileSync(config, JSON.stringify(sample));
+
+function loadRotating(url) {
+  const args = [
+    here('./load-rotating.mjs'),
+    url,
+    PREFIX,
+    values.clients,
+    values.connections,
+    values.duration,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load-rotating exited with ${code}`));
+      const result = JSON.parse(out);
+      if (result.non2xx > 0 || result.errors > 0)
+        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
+      resolve({ rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total });
+    });
+  });
+}
+
+const idsrv = await startIdsrv(['--config', config, '--no-watch']);
+const url = `${idsrv.url}/connect/token`;
+const one = { name: 'idsrv, one client', run: () => loadRotating(url, 1), runs: [] };
+const many = {
+  name: `idsrv, ${values.clients} clients in turn`,
+  run: () => loadRotating(url, Number(values.clients)),
+  runs: [],
+};
+try {
+  for (const t of [one, many]) await t.run(); // warm-up and sanity check (every client authenticates)
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const t of round % 2 === 0 ? [one, many] : [many, one]) {
+      const before = cpuSeconds(idsrv.child.pid);
+      const run = await t.run();
+      run.cpuMsPerRequest = ((cpuSeconds(idsrv.child.pid) - before) * 1000) / run.requests;
+      t.runs.push(run);
+    }
+  }
+} finally {
+  idsrv.child.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const rps = (t) => mean(t.runs.map((r) => r.rps));
+const cpu = (t) => mean(t.runs.map((r) => r.cpuMsPerRequest));
+for (const t of [one, many])
+  console.log(
+    `${t.name.padEnd(34)} ${rps(t).toFixed(0).padStart(6)} req/s  p99 ${mean(t.runs.map((r) => r.p99)).toFixed(1)} ms  server CPU ${cpu(t).toFixed(3)} ms/request`,
+  );
+console.log(
+  `${values.clients} clients in turn / one client: ${(rps(many) / rps(one)).toFixed(3)} by req/s, ${(cpu(one) / cpu(many)).toFixed(3)} by server CPU per request`,
+);
