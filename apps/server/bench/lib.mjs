@@ -99,12 +99,20 @@ export function load(url, clientId, body, { connections, duration }) {
       url,
     ],
   ];
+  return runLoader(args, url);
+}
+
+/**
+ * Runs a load generator (`node ...args`) that prints autocannon's JSON result, and resolves to its req/s, p99 and
+ * request count; rejects on any non-2xx answer or error, so a broken setup cannot pass for a fast one.
+ */
+export function runLoader(args, url) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      if (code !== 0) return reject(new Error(`${args[0]} exited with ${code}`));
       const result = JSON.parse(out);
       if (result.non2xx > 0 || result.errors > 0) {
         return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));

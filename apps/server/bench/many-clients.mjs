@@ -1,17 +1,17 @@
 // client_credentials with many active clients: idsrv on its memory store with `--clients` extra clients in its
 // configuration, loaded (a) always as one of them and (b) rotating over all of them, request by request, in alternating
 // rounds of the same run, both through the same load generator (load-rotating.mjs, which costs more per request than
-// the autocannon CLI the other benches use, so its req/s are not comparable with theirs). oidc-provider alone keeps only its last 100 adapter-loaded clients; idsrv keeps one instance
-// per client definition (see @idsrv/provider's README), so (b) should stay close to (a). Prints both and the ratio.
+// the autocannon CLI the other benches use, so its req/s are not comparable with theirs). oidc-provider alone keeps
+// only its last 100 adapter-loaded clients; idsrv keeps one instance per client definition (see @idsrv/provider's
+// README), so (b) should stay close to (a). Prints both and the ratio.
 //
 //   pnpm --filter @idsrv/server build && node apps/server/bench/many-clients.mjs [--clients 1000] [--duration 10] [--rounds 2]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, startIdsrv } from './lib.mjs';
+import { cpuSeconds, runLoader, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,27 +34,9 @@ const config = join(dir, 'appsettings.json');
 delete sample.$schema;
 writeFileSync(config, JSON.stringify(sample));
 
-function loadRotating(url) {
-  const args = [
-    here('./load-rotating.mjs'),
-    url,
-    PREFIX,
-    values.clients,
-    values.connections,
-    values.duration,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load-rotating exited with ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx > 0 || result.errors > 0)
-        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
-      resolve({ rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total });
-    });
-  });
+function loadRotating(url, count) {
+  const args = [here('./load-rotating.mjs'), url, PREFIX, String(count), values.connections, values.duration];
+  return runLoader(args, url);
 }
 
 const idsrv = await startIdsrv(['--config', config, '--no-watch']);

@@ -198,21 +198,18 @@ export function installIdsrv(
     return verifyHashedSecret(actual, verifiableSecrets(clientSettings(this)));
   };
   reuseClientInstances(provider);
-  const tokenPath = new URL(IDENTITYSERVER_ROUTES.token, `${provider.issuer}/`).pathname;
   const pathOf = (route: string) => new URL(route, `${provider.issuer}/`).pathname;
+  const tokenPath = pathOf(IDENTITYSERVER_ROUTES.token);
   // Each idsrv middleware runs only on its own endpoints; one router in front of oidc-provider's passes every other
   // request straight on.
   const router = pathRouter();
   provider.use(router.middleware as never);
-  router.on([tokenPath], tokenEndpointErrors(tokenPath));
-  router.on([tokenPath], slideReusedRefreshTokens(tokenPath));
-  router.on([tokenPath], dpopRequiredErrors(tokenPath));
+  router.on([tokenPath], tokenEndpointErrors());
+  router.on([tokenPath], slideReusedRefreshTokens());
+  router.on([tokenPath], dpopRequiredErrors());
   const introspectionPath = pathOf(IDENTITYSERVER_ROUTES.introspection);
   const revocationPath = pathOf(IDENTITYSERVER_ROUTES.revocation);
-  router.on(
-    [introspectionPath, revocationPath],
-    missingCredentialsAreInvalidClient([introspectionPath, revocationPath]),
-  );
+  router.on([introspectionPath, revocationPath], missingCredentialsAreInvalidClient());
   if (options) {
     // Reference tokens carry IdentityServer's `aud`, which API resources are checked against at introspection.
     storeReferenceTokenAudience(provider, {
@@ -223,11 +220,7 @@ export function installIdsrv(
     });
     router.on(
       [introspectionPath],
-      introspectionResponses({
-        path: introspectionPath,
-        issuer: provider.issuer,
-        jwks: options.jwks as never,
-      }),
+      introspectionResponses({ issuer: provider.issuer, jwks: options.jwks as never }),
     );
   }
   const parPath = pathOf(IDENTITYSERVER_ROUTES.pushed_authorization_request);
@@ -238,7 +231,7 @@ export function installIdsrv(
     devicePolling({ adapter: options?.adapter }),
   );
   const codeVerificationPath = pathOf(IDENTITYSERVER_ROUTES.code_verification);
-  router.on([codeVerificationPath], codeVerificationErrors(codeVerificationPath));
+  router.on([codeVerificationPath], codeVerificationErrors());
   const findAccount =
     options?.configuration?.findAccount ?? (options?.users && findAccountFromUsers(options.users));
   if (options && findAccount) {

@@ -41,11 +41,11 @@ export function formatUserCode(normalized: string, userCodeType: string | undefi
   return chars.length > 0 ? normalized : shown;
 }
 
-/** The user code format of the request's client, or the default type's when the request has no client (yet). */
 // oidc-provider's error handler reads `charset` at the start of every request, before any client is known: that
 // answer is the default format, computed once.
 const DEFAULT_FORMAT = userCodeFormat(undefined);
 
+/** The user code format of the request's client, or the default type's when the request has no client (yet). */
 function currentFormat(): UserCodeFormat {
   const client = Provider.ctx?.oidc?.client;
   return client ? userCodeFormat(clientSettings(client).userCodeType) : DEFAULT_FORMAT;
@@ -206,15 +206,14 @@ function processLocalPolls(): Pick<OidcAdapter, 'find' | 'upsert'> {
 }
 
 /**
- * Koa middleware (mounted with `provider.use`) for the user-code page (`code_verification`): a POST that fails before
+ * Koa middleware for the user-code page (`code_verification`; installIdsrv mounts it there): a POST that fails before
  * oidc-provider has a saved session (no session cookie, a bad `xsrf`) has its error page rendered, and then
  * oidc-provider's session wrapper tries to `persist()` the session the page touched but nobody ever saved — a
  * `TypeError` that would turn the rendered 4xx page into a 500. The page is the right answer, so it stands; a new
  * session that was never saved has nothing to persist.
  */
-export function codeVerificationErrors(path: string) {
+export function codeVerificationErrors() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    if (ctx.path !== path) return next();
     try {
       await next();
     } catch (error) {

@@ -80,10 +80,10 @@ function proofIssuedAt(proof: string): number | undefined {
  * this looks at the request itself: an authenticated DPoP-bound client, no `DPoP` header. (If the grant was bad too,
  * the request is still refused, for the reason the client must fix first.)
  */
-export function dpopRequiredErrors(tokenPath: string) {
+export function dpopRequiredErrors() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
-    if (ctx.path !== tokenPath || ctx.status !== 400 || ctx.get('DPoP')) return;
+    if (ctx.status !== 400 || ctx.get('DPoP')) return;
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     const client = oidc?.client as { dpopBoundAccessTokens?: boolean } | undefined;
     const body = ctx.body as { error?: string } | undefined;

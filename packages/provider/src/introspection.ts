@@ -38,15 +38,13 @@ export function introspectionAllowedPolicy(
 
 /** Options of {@link introspectionResponses}. */
 export interface IntrospectionResponseOptions {
-  /** The introspection path, e.g. `/connect/introspect`. */
-  path: string;
   issuer: string;
   /** The provider's (private) signing keys; only their public parts are used. */
   jwks: { keys: readonly Record<string, unknown>[] };
 }
 
 /**
- * Koa middleware around oidc-provider's introspection endpoint (mounted with `provider.use`), for what it does not do:
+ * Koa middleware around oidc-provider's introspection endpoint (installIdsrv mounts it there), for what it does not do:
  * - **JWT access tokens.** oidc-provider introspects only tokens it stores and refuses JWTs with
  *   `unsupported_token_type` — after it has authenticated the caller. IdentityServer answers for its JWTs too, so
  *   this middleware takes over exactly then: the JWT is verified against the provider's own keys (`iss`,
@@ -75,7 +73,7 @@ export function introspectionResponses(options: IntrospectionResponseOptions) {
 
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
-    if (ctx.path !== options.path || ctx.method !== 'POST') return;
+    if (ctx.method !== 'POST') return;
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     const client = oidc?.client;
     if (oidc?.route !== 'introspection' || !client) return;
@@ -120,10 +118,10 @@ function scopeString(scope: unknown): string | undefined {
  * requires the caller to authenticate), with a `WWW-Authenticate: Basic` challenge, instead of oidc-provider's
  * `400 invalid_request`.
  */
-export function missingCredentialsAreInvalidClient(paths: readonly string[]) {
+export function missingCredentialsAreInvalidClient() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
-    if (ctx.status !== 400 || !paths.includes(ctx.path)) return;
+    if (ctx.status !== 400) return;
     const body = ctx.body as { error?: string; error_description?: string } | undefined;
     if (
       body?.error !== 'invalid_request' ||

@@ -1,14 +1,14 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 /**
- * Koa middleware (mounted with `provider.use`) that gives the token endpoint IdentityServer's (and RFC 6749's) answers
+ * Koa middleware for the token endpoint (installIdsrv mounts it there) that gives it IdentityServer's (and RFC 6749's) answers
  * where bare oidc-provider differs:
  * - a request other than POST is `400 invalid_request` JSON, not a plain-text 404;
  * - a grant type the client may not use is `unauthorized_client` (RFC 6749 §5.2), not `invalid_request`.
  */
-export function tokenEndpointErrors(tokenPath: string) {
+export function tokenEndpointErrors() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    if (ctx.path === tokenPath && ctx.method !== 'POST' && ctx.method !== 'OPTIONS') {
+    if (ctx.method !== 'POST' && ctx.method !== 'OPTIONS') {
       ctx.status = 400;
       ctx.set('Cache-Control', 'no-store');
       ctx.body = {

@@ -25,10 +25,10 @@ interface RefreshTokenEntity {
  * renewed on use, as IdentityServer does (`SlidingRefreshTokenLifetime` from now, never past the absolute limit).
  * oidc-provider renews nothing for a re-used token, and a rotated one already gets a fresh sliding lifetime.
  */
-export function slideReusedRefreshTokens(tokenPath: string) {
+export function slideReusedRefreshTokens() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
-    if (ctx.path !== tokenPath || ctx.status !== 200) return;
+    if (ctx.status !== 200) return;
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     if (oidc?.params?.grant_type !== 'refresh_token' || !oidc.client) return;
     const entities = oidc.entities as { RefreshToken?: RefreshTokenEntity; RotatedRefreshToken?: unknown };

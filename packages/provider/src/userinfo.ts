@@ -20,7 +20,7 @@ type FindAccount = (
 
 /** Options of {@link userinfoForApiTokens}. */
 export interface UserinfoOptions {
-  /** The userinfo path, e.g. `/connect/userinfo`. */
+  /** The userinfo path, e.g. `/connect/userinfo`: the URL a DPoP proof (`htu`) must name. */
   path: string;
   issuer: string;
   /** The provider's (private) signing keys; only their public parts are used. */
@@ -69,7 +69,7 @@ export function userinfoForApiTokens(provider: Provider, options: UserinfoOption
   };
 
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    if (ctx.path !== options.path || (ctx.method !== 'GET' && ctx.method !== 'POST')) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'POST') return next();
     const match = /^(Bearer|DPoP)\s+(\S+)$/i.exec(ctx.get('authorization'));
     if (!match) return next();
     const dpopScheme = match[1]!.toLowerCase() === 'dpop';
