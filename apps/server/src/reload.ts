@@ -63,6 +63,8 @@ export function createReloadableMemoryStore(
       findApiResourcesByScopeName: (names) => resources.findApiResourcesByScopeName(names),
       findApiResourcesByName: (names) => resources.findApiResourcesByName(names),
       getAllResources: () => resources.getAllResources(),
+      // The snapshot in service now; a reload replaces `resources`, so this follows it.
+      cachedQueries: () => resources.cachedQueries?.(),
     } satisfies ResourceStore,
   };
 

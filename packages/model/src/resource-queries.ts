@@ -3,7 +3,7 @@ import type { ResourceStore } from './stores.ts';
 
 /** The lookups of a {@link ResourceStore}, answered synchronously from one snapshot of the resources. */
 export type ResourceQueries = {
-  readonly [K in Exclude<keyof ResourceStore, 'getAllResources'>]: (
+  readonly [K in Exclude<keyof ResourceStore, 'getAllResources' | 'cachedQueries'>]: (
     names: readonly string[],
   ) => Awaited<ReturnType<ResourceStore[K]>>;
 };

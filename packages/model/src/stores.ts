@@ -1,4 +1,5 @@
 import type { Client } from './client.ts';
+import type { ResourceQueries } from './resource-queries.ts';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from './resources.ts';
 
 /**
@@ -18,6 +19,15 @@ export interface ClientStore {
    * hot path; a store that returns a new object on every call is correct but slower.
    */
   findClientById(clientId: string): Promise<Client | undefined>;
+  /**
+   * Optional fast path: the client `findClientById` would resolve to right now, when the store holds it in memory and
+   * may serve it from there (the same object, under the same freshness rules); `undefined` when it cannot answer
+   * without I/O, or has no such client. Synchronous, no I/O. Callers fall back to `findClientById` on `undefined`.
+   *
+   * Why it exists: idsrv's token endpoint looks the client up on every request, and each promise costs there (oidc-
+   * provider's request context makes every promise pay Node's async hooks).
+   */
+  findCachedClient?(clientId: string): Client | undefined;
 }
 
 /**
@@ -52,6 +62,13 @@ export interface ResourceStore {
   findApiResourcesByName(apiResourceNames: readonly string[]): Promise<ApiResource[]>;
   /** Everything, for the discovery document and administration. */
   getAllResources(): Promise<Resources>;
+  /**
+   * Optional fast path: the four `find…` lookups answered synchronously from the snapshot of the resources the async
+   * methods would read right now (the same answers, the same arrays), or `undefined` when the store has no snapshot it
+   * may serve without I/O — callers then use the async methods. Build it with `resourceQueries(snapshot)`.
+   * It exists for the same reason as {@link ClientStore.findCachedClient}.
+   */
+  cachedQueries?(): ResourceQueries | undefined;
 }
 
 /**

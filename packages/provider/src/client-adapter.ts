@@ -11,6 +11,12 @@ import {
 import type { ClientSettingsSource } from './client-settings.ts';
 import { idTokenSigningAlgorithm } from './signing-algorithms.ts';
 
+/** A synchronous `find` for what the client store holds in memory (`ClientStore.findCachedClient`). */
+export interface CachedClientLookup {
+  /** The metadata `find` would resolve to now, or `undefined` when only `find` can tell (I/O, unknown, disabled). */
+  findCached(id: string): OidcPayload | undefined;
+}
+
 interface Mapped {
   metadata: Record<string, unknown>;
   settings: SerializedClient;
@@ -34,7 +40,7 @@ export function createClientAdapter(
   staticScopes: ReadonlySet<string>,
   // The algorithms of the server's signing keys; AllowedIdentityTokenSigningAlgorithms picks among them.
   signingAlgorithms?: readonly string[],
-): OidcAdapter & ClientSettingsSource {
+): OidcAdapter & ClientSettingsSource & CachedClientLookup {
   const placeholder = randomBytes(32).toString('base64url');
   // Stores return the same object while a client is unchanged, so the mapping runs once per client version.
   const mapped = new WeakMap<Client, Mapped>();
@@ -62,6 +68,16 @@ export function createClientAdapter(
     throw new Error('idsrv clients are managed through the client store, not through oidc-provider');
   };
 
+  const metadataOf = (id: string, client: Client): OidcPayload => {
+    let entry = mapped.get(client);
+    if (!entry) {
+      entry = map(client);
+      mapped.set(client, entry);
+    }
+    latest.set(id, entry.settings);
+    return entry.metadata as OidcPayload;
+  };
+
   return {
     async find(id) {
       const client = await store.findClientById(id);
@@ -69,13 +85,12 @@ export function createClientAdapter(
         latest.delete(id);
         return undefined;
       }
-      let entry = mapped.get(client);
-      if (!entry) {
-        entry = map(client);
-        mapped.set(client, entry);
-      }
-      latest.set(id, entry.settings);
-      return entry.metadata as OidcPayload;
+      return metadataOf(id, client);
+    },
+    findCached(id) {
+      const client = store.findCachedClient?.(id);
+      // Unknown here, or disabled: `find` answers (and forgets the client's settings).
+      return client?.enabled ? metadataOf(id, client) : undefined;
     },
     settingsFor: (clientId) => latest.get(clientId),
     findByUid: async () => undefined,

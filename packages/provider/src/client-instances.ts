@@ -2,7 +2,10 @@ import type Provider from 'oidc-provider';
 
 interface ClientModel {
   find(id: unknown): Promise<unknown>;
-  readonly adapter: { find(id: string): Promise<object | undefined> };
+  readonly adapter: {
+    find(id: string): Promise<object | undefined>;
+    findCached?(id: string): object | undefined;
+  };
 }
 
 /**
@@ -17,12 +20,15 @@ interface ClientModel {
  *
  * An id the adapter does not know goes to oidc-provider's own `find` unchanged, so clients given statically in the
  * configuration (`configuration.clients`) still resolve; only such ids are looked up in the store twice.
+ *
+ * When the adapter can answer synchronously (`findCached`, from `ClientStore.findCachedClient`) and the instance is
+ * already built, `find` resolves it without going through the adapter's promises.
  */
 export function reuseClientInstances(provider: Provider): void {
   const Client = provider.Client as unknown as ClientModel;
   const find = Client.find.bind(Client);
   const instances = new WeakMap<object, unknown>();
-  Client.find = async (id: unknown) => {
+  const load = async (id: unknown) => {
     if (typeof id !== 'string' || id.length === 0) return undefined;
     const metadata = await Client.adapter.find(id);
     if (!metadata) return find(id);
@@ -31,5 +37,12 @@ export function reuseClientInstances(provider: Provider): void {
     const client = await find(id);
     if (client) instances.set(metadata, client);
     return client;
+  };
+  // Not async: a client the store holds in memory, already built, costs one promise instead of one per layer
+  // (Client.find → adapter → store), each of which pays Node's async hooks under oidc-provider's request context.
+  Client.find = (id: unknown) => {
+    const metadata = typeof id === 'string' && id.length > 0 ? Client.adapter.findCached?.(id) : undefined;
+    const cached = metadata && instances.get(metadata);
+    return cached ? Promise.resolve(cached) : load(id);
   };
 }

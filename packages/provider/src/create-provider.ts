@@ -21,7 +21,7 @@ import { keepOfflineAccess, OFFLINE_ACCESS_PARAM } from './offline-access.ts';
 import { pathRouter } from './on-paths.ts';
 import { IDENTITYSERVER_ROUTES, type IdsrvProviderOptions } from './options.ts';
 import { loopbackFriendlyFetch } from './outgoing-requests.ts';
-import { tokenEndpointErrors } from './protocol-errors.ts';
+import { tokenEndpointErrors, tokenEndpointMethods } from './protocol-errors.ts';
 import { pushedAuthorizationLifetime } from './pushed-authorization.ts';
 import { storeReferenceTokenAudience } from './reference-tokens.ts';
 import { rotateRefreshToken, slideReusedRefreshTokens } from './refresh-tokens.ts';
@@ -204,9 +204,12 @@ export function installIdsrv(
   // request straight on.
   const router = pathRouter();
   provider.use(router.middleware as never);
-  router.on([tokenPath], tokenEndpointErrors());
-  router.on([tokenPath], slideReusedRefreshTokens());
-  router.on([tokenPath], dpopRequiredErrors());
+  // The token endpoint's answers are rewritten by steps after oidc-provider, which all share one promise; they run
+  // last-added first: device polling, DPoP, sliding refresh tokens, then unauthorized_client.
+  router.on([tokenPath], tokenEndpointMethods());
+  router.after([tokenPath], tokenEndpointErrors());
+  router.after([tokenPath], slideReusedRefreshTokens());
+  router.after([tokenPath], dpopRequiredErrors());
   const introspectionPath = pathOf(IDENTITYSERVER_ROUTES.introspection);
   const revocationPath = pathOf(IDENTITYSERVER_ROUTES.revocation);
   router.on([introspectionPath, revocationPath], missingCredentialsAreInvalidClient());
@@ -226,7 +229,7 @@ export function installIdsrv(
   const parPath = pathOf(IDENTITYSERVER_ROUTES.pushed_authorization_request);
   router.on([parPath], pushedAuthorizationLifetime(parPath));
   // PollingInterval: `interval` in device authorization responses and `slow_down` for devices that poll faster.
-  router.on(
+  router.after(
     [tokenPath, pathOf(IDENTITYSERVER_ROUTES.device_authorization)],
     devicePolling({ adapter: options?.adapter }),
   );

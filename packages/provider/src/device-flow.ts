@@ -127,7 +127,7 @@ export interface DevicePollingOptions {
 }
 
 /**
- * Koa middleware (mounted with `provider.use`) completing oidc-provider's device flow the way IdentityServer and RFC
+ * A step after the token and device authorization endpoints (`PathRouter.after`) completing oidc-provider's device flow the way IdentityServer and RFC
  * 8628 have it; oidc-provider announces no polling interval and never answers `slow_down`:
  * - the device authorization response carries `interval`: the client's `PollingInterval` (default 5 s);
  * - a poll for a pending device code sooner than `interval` seconds after the previous one is `slow_down`
@@ -138,8 +138,8 @@ export interface DevicePollingOptions {
  */
 export function devicePolling(options: DevicePollingOptions) {
   const polls = options.adapter ? options.adapter(DEVICE_POLL_MODEL) : processLocalPolls();
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    await next();
+  // Only a pending device poll waits for the store; every other request passes without a promise.
+  return (ctx: KoaContextWithOIDC): Promise<void> | undefined => {
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     if (!oidc?.client) return;
     const body = ctx.body as Record<string, unknown> | undefined;
@@ -167,9 +167,17 @@ export function devicePolling(options: DevicePollingOptions) {
     ) {
       return;
     }
-    const interval = pollingInterval(oidc.client);
+    return slowDownFastPolls(ctx, oidc.client, oidc.params.device_code);
+  };
+
+  async function slowDownFastPolls(
+    ctx: KoaContextWithOIDC,
+    client: NonNullable<KoaContextWithOIDC['oidc']['client']>,
+    deviceCode: string,
+  ): Promise<void> {
+    const interval = pollingInterval(client);
     // The record is keyed by a hash: the device code is a bearer credential and the key names show in the store.
-    const id = createHash('sha256').update(oidc.params.device_code).digest('base64url');
+    const id = createHash('sha256').update(deviceCode).digest('base64url');
     const now = Date.now();
     const last = await polls.find(id);
     // One second past the interval keeps the record for a poll that arrives exactly on time.
@@ -181,7 +189,7 @@ export function devicePolling(options: DevicePollingOptions) {
         error_description: `poll at most every ${interval} seconds; wait 5 seconds longer from now on (RFC 8628 §3.5)`,
       };
     }
-  };
+  }
 }
 
 /** The last polls in this process's memory, for a provider installed without an adapter. */

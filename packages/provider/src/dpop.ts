@@ -74,15 +74,14 @@ function proofIssuedAt(proof: string): number | undefined {
 }
 
 /**
- * Koa middleware for the token endpoint: a client with `RequireDPoP` that sends no proof gets `invalid_request`
+ * A step after the token endpoint (`PathRouter.after`): a client with `RequireDPoP` that sends no proof gets `invalid_request`
  * (a required request header is missing, RFC 6749 §5.2) instead of oidc-provider's `invalid_grant`, which would
  * wrongly tell the client its code or refresh token is bad. oidc-provider hides its reason for an `invalid_grant`, so
  * this looks at the request itself: an authenticated DPoP-bound client, no `DPoP` header. (If the grant was bad too,
  * the request is still refused, for the reason the client must fix first.)
  */
 export function dpopRequiredErrors() {
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    await next();
+  return (ctx: KoaContextWithOIDC): void => {
     if (ctx.status !== 400 || ctx.get('DPoP')) return;
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     const client = oidc?.client as { dpopBoundAccessTokens?: boolean } | undefined;

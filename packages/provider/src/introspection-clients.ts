@@ -9,6 +9,7 @@ import {
   serializeClient,
 } from '@idsrv/model';
 import Provider from 'oidc-provider';
+import type { CachedClientLookup } from './client-adapter.ts';
 import type { ClientSettingsSource } from './client-settings.ts';
 
 /** What the wrapped `Client` adapter adds: which callers are API resources rather than clients. */
@@ -34,9 +35,9 @@ interface PseudoClient {
  * API resource can never revoke, request tokens or start an authorization.
  */
 export function withIntrospectionClients(
-  clients: OidcAdapter & ClientSettingsSource,
+  clients: OidcAdapter & ClientSettingsSource & CachedClientLookup,
   resources: ResourceStore,
-): OidcAdapter & IntrospectionClientSource {
+): OidcAdapter & IntrospectionClientSource & CachedClientLookup {
   // Never compared (the hashed comparison replaces oidc-provider's), but client_secret_basic needs a value.
   const placeholder = randomBytes(32).toString('base64url');
   const mapped = new WeakMap<ApiResource, PseudoClient>();
@@ -80,6 +81,12 @@ export function withIntrospectionClients(
       const { metadata, settings } = pseudoClient(api);
       apis.set(id, { api, settings });
       return metadata;
+    },
+    // A known, enabled client always wins over an API resource of the same name, as in `find`.
+    findCached(id) {
+      const client = clients.findCached(id);
+      if (client) apis.delete(id);
+      return client;
     },
     settingsFor: (clientId) => apis.get(clientId)?.settings ?? clients.settingsFor(clientId),
     apiResourceFor: (clientId) => apis.get(clientId)?.api,

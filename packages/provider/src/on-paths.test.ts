@@ -22,6 +22,46 @@ describe('pathRouter', () => {
     expect(seen).toEqual(['b in', 'provider', 'b out']);
   });
 
+  it("runs a path's steps after the rest of the stack, innermost and last-added first, waiting for those that return a promise", async () => {
+    const router = pathRouter();
+    const seen: string[] = [];
+    router.on(['/token'], async (_ctx, next) => {
+      seen.push('middleware in');
+      await next();
+      seen.push('middleware out');
+    });
+    router.after(['/token'], () => void seen.push('first added'));
+    router.after(['/token'], () =>
+      new Promise<void>((resolve) => setTimeout(resolve, 5)).then(
+        () => void seen.push('second added (async)'),
+      ),
+    );
+    router.after(['/token'], () => void seen.push('third added'));
+    await router.middleware(ctx('/token'), async () => void seen.push('provider'));
+    expect(seen).toEqual([
+      'middleware in',
+      'provider',
+      'third added',
+      'second added (async)',
+      'first added',
+      'middleware out',
+    ]);
+  });
+
+  it('skips the steps when the rest of the stack throws, and passes the error on', async () => {
+    const router = pathRouter();
+    let ran = false;
+    router.after(['/token'], () => {
+      ran = true;
+    });
+    await expect(
+      router.middleware(ctx('/token'), async () => {
+        throw new Error('provider failed');
+      }),
+    ).rejects.toThrow('provider failed');
+    expect(ran).toBe(false);
+  });
+
   it('passes a request to any other path straight on', async () => {
     const router = pathRouter();
     router.on(['/token'], async () => {
@@ -38,5 +78,6 @@ describe('pathRouter', () => {
     const router = pathRouter();
     await router.middleware(ctx('/x'), async () => {});
     expect(() => router.on(['/x'], async () => {})).toThrow(/after the first request/);
+    expect(() => router.after(['/x'], () => {})).toThrow(/after the first request/);
   });
 });

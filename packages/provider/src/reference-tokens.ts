@@ -28,8 +28,17 @@ export function storeReferenceTokenAudience(provider: Provider, options: Audienc
   const models = provider as unknown as { AccessToken: TokenModel; ClientCredentials: TokenModel };
   for (const Model of [models.AccessToken, models.ClientCredentials]) {
     const original = Model.prototype.getValueAndPayload;
-    Model.prototype.getValueAndPayload = async function withAudience(this: OpaqueToken) {
-      if (this.format === 'opaque' && this.resourceServer) this.aud = await audienceFor(this, options);
+    // Not async: a JWT, or an audience known at once, passes straight through without a promise of its own.
+    Model.prototype.getValueAndPayload = function withAudience(this: OpaqueToken) {
+      if (this.format !== 'opaque' || !this.resourceServer) return original.call(this);
+      const aud = audienceFor(this, options);
+      if (aud instanceof Promise) {
+        return aud.then((known) => {
+          this.aud = known;
+          return original.call(this);
+        });
+      }
+      this.aud = aud;
       return original.call(this);
     };
   }

@@ -21,13 +21,12 @@ interface RefreshTokenEntity {
 }
 
 /**
- * Koa middleware for the token endpoint: a `Sliding` refresh token that is re-used (not rotated) gets its lifetime
+ * A step after the token endpoint (`PathRouter.after`): a `Sliding` refresh token that is re-used (not rotated) gets its lifetime
  * renewed on use, as IdentityServer does (`SlidingRefreshTokenLifetime` from now, never past the absolute limit).
  * oidc-provider renews nothing for a re-used token, and a rotated one already gets a fresh sliding lifetime.
  */
 export function slideReusedRefreshTokens() {
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    await next();
+  return (ctx: KoaContextWithOIDC): Promise<string> | undefined => {
     if (ctx.status !== 200) return;
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     if (oidc?.params?.grant_type !== 'refresh_token' || !oidc.client) return;
@@ -36,6 +35,6 @@ export function slideReusedRefreshTokens() {
     if (!token || entities.RotatedRefreshToken) return;
     if (clientSettings(oidc.client).refreshTokenExpiration !== 'Sliding') return;
     token.exp = Math.floor(Date.now() / 1000) + refreshTokenTtl(ctx, token, oidc.client);
-    await token.save();
+    return token.save();
   };
 }

@@ -1,4 +1,4 @@
-import type { ApiScope, ResourceStore, SerializedClient } from '@idsrv/model';
+import type { ApiResource, ApiScope, ResourceStore, SerializedClient } from '@idsrv/model';
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 
@@ -80,30 +80,60 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
       return requested.some((s) => !options.staticScopes.has(s)) ? aggregate : undefined;
     },
     useGrantedResource: () => true,
-    async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: unknown) {
+    // Synchronous when the store has its resources in memory (`cachedQueries`): oidc-provider awaits whatever this
+    // returns, and on the token endpoint every promise costs. Otherwise the same answer through the async lookups.
+    getResourceServerInfo(
+      ctx: KoaContextWithOIDC,
+      indicator: string,
+      client: unknown,
+    ): ResourceServer | Promise<ResourceServer> {
       const settings = clientSettings(client);
       checkStaticScopes(ctx, settings, options.staticScopes);
-      const allowed = await allowedApiScopes(options.resources, settings);
-      if (indicator === aggregate) {
-        const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
-        if (clientCredentials && ctx.oidc.route === 'token') {
-          checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
-        }
-        return aggregateInfo(settings, allowed, clientCredentials);
+      const queries = options.resources.cachedQueries?.();
+      if (queries) {
+        const allowed = enabledScopeNames(queries.findApiScopesByName(settings.allowedScopes));
+        const api = indicator === aggregate ? undefined : queries.findApiResourcesByName([indicator])[0];
+        return serverInfo(ctx, indicator, settings, allowed, api);
       }
-      const [api] = await options.resources.findApiResourcesByName([indicator]);
-      if (!api?.enabled) throw new errors.InvalidTarget(`unknown resource indicator '${indicator}'`);
-      if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
-        const forResource = new Set(api.scopes.filter((s) => allowed.has(s)));
-        checkClientCredentialsScopes(ctx, settings, forResource, options.staticScopes);
-      }
-      return info(
-        settings,
-        api.scopes.filter((s) => allowed.has(s)),
-        api.name,
-      );
+      return (async () => {
+        const allowed = enabledScopeNames(
+          await options.resources.findApiScopesByName(settings.allowedScopes),
+        );
+        const api =
+          indicator === aggregate
+            ? undefined
+            : (await options.resources.findApiResourcesByName([indicator]))[0];
+        return serverInfo(ctx, indicator, settings, allowed, api);
+      })();
     },
   };
+
+  /** The resource server of `indicator`: the aggregate one, or the API resource `api` it names. */
+  function serverInfo(
+    ctx: KoaContextWithOIDC,
+    indicator: string,
+    settings: SerializedClient,
+    allowed: ReadonlySet<string>,
+    api: ApiResource | undefined,
+  ): ResourceServer {
+    if (indicator === aggregate) {
+      const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
+      if (clientCredentials && ctx.oidc.route === 'token') {
+        checkClientCredentialsScopes(ctx, settings, allowed, options.staticScopes);
+      }
+      return aggregateInfo(settings, allowed, clientCredentials);
+    }
+    if (!api?.enabled) throw new errors.InvalidTarget(`unknown resource indicator '${indicator}'`);
+    if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
+      const forResource = new Set(api.scopes.filter((s) => allowed.has(s)));
+      checkClientCredentialsScopes(ctx, settings, forResource, options.staticScopes);
+    }
+    return info(
+      settings,
+      api.scopes.filter((s) => allowed.has(s)),
+      api.name,
+    );
+  }
 }
 
 /** The client's allowed identity scopes (with `openid`) and `offline_access` when it has AllowOfflineAccess. */
@@ -117,11 +147,8 @@ function userScopes(settings: SerializedClient, staticScopes: StaticScopes): str
 // unchanged (the ResourceStore contract allows shared results; see resourceQueries), so this is computed once.
 const enabledNames = new WeakMap<readonly ApiScope[], ReadonlySet<string>>();
 
-async function allowedApiScopes(
-  resources: ResourceStore,
-  settings: SerializedClient,
-): Promise<ReadonlySet<string>> {
-  const scopes = await resources.findApiScopesByName(settings.allowedScopes);
+/** The names of the enabled scopes among `scopes` (a client's allowed API scopes, as the store found them). */
+function enabledScopeNames(scopes: readonly ApiScope[]): ReadonlySet<string> {
   let names = enabledNames.get(scopes);
   if (!names) {
     names = new Set(scopes.filter((s) => s.enabled).map((s) => s.name));

@@ -21,12 +21,25 @@ interface TokenClaimOptions {
  * IdentityServer's `aud`: one entry per enabled API resource whose scopes contain a granted scope (resources that
  * require a resource indicator only when named), plus `{issuer}/resources` when `emitStaticAudienceClaim` is on or no
  * resource claims the token. A single audience is a string, several are an array.
+ *
+ * Synchronous when the store has its resources in memory (`ResourceStore.cachedQueries`), a promise otherwise: it runs
+ * for every access token issued, where each promise costs.
  */
-export async function audienceFor(token: TokenLike, options: TokenClaimOptions): Promise<string | string[]> {
+export function audienceFor(
+  token: TokenLike,
+  options: TokenClaimOptions,
+): string | string[] | Promise<string | string[]> {
   const named = token.resourceServer?.audience;
   if (named && named !== aggregateResource(options.issuer)) return named;
   const scopes = (token.scope ?? '').split(' ').filter(Boolean);
-  const apis = scopes.length > 0 ? await options.resources.findApiResourcesByScopeName(scopes) : NO_APIS;
+  if (scopes.length === 0) return audienceOf(NO_APIS, options);
+  const queries = options.resources.cachedQueries?.();
+  if (queries) return audienceOf(queries.findApiResourcesByScopeName(scopes), options);
+  return options.resources.findApiResourcesByScopeName(scopes).then((apis) => audienceOf(apis, options));
+}
+
+/** The `aud` of a token whose granted scopes belong to `apis`. */
+function audienceOf(apis: readonly ApiResource[], options: TokenClaimOptions): string | string[] {
   // Stores answer a repeated query with the same read-only array (see resourceQueries): compute once per result.
   let byOptions = audiences.get(apis);
   if (!byOptions) {
@@ -53,16 +66,23 @@ const audiences = new WeakMap<
 
 /** oidc-provider's `formats.customizers.jwt`: IdentityServer's `aud`, the `scope` form, and `IncludeJwtId`. */
 export function jwtCustomizer(options: TokenClaimOptions) {
-  return async (
+  const customize = (token: TokenLike, payload: Record<string, unknown>, aud: string | string[]): void => {
+    payload.aud = aud;
+    if (options.scopeClaimFormat === 'array' && typeof payload.scope === 'string') {
+      payload.scope = payload.scope.split(' ');
+    }
+    if (token.client && !clientSettings(token.client).includeJwtId) delete payload.jti;
+  };
+  // Not async when the audience is known at once (see audienceFor): oidc-provider awaits whatever this returns.
+  return (
     _ctx: KoaContextWithOIDC,
     token: TokenLike,
     jwt: { payload: Record<string, unknown> },
-  ): Promise<void> => {
-    jwt.payload.aud = await audienceFor(token, options);
-    if (options.scopeClaimFormat === 'array' && typeof jwt.payload.scope === 'string') {
-      jwt.payload.scope = jwt.payload.scope.split(' ');
-    }
-    if (token.client && !clientSettings(token.client).includeJwtId) delete jwt.payload.jti;
+  ): Promise<void> | undefined => {
+    const aud = audienceFor(token, options);
+    if (aud instanceof Promise) return aud.then((known) => customize(token, jwt.payload, known));
+    customize(token, jwt.payload, aud);
+    return undefined;
   };
 }
 

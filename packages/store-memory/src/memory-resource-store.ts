@@ -62,6 +62,8 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
       return queries.findApiResourcesByName(apiResourceNames);
     },
 
+    cachedQueries: () => queries,
+
     async getAllResources(): Promise<Resources> {
       return {
         identityResources: [...identityResources],

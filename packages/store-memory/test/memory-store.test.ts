@@ -221,6 +221,17 @@ describe('memory store: reclaiming expired records', () => {
 });
 
 describe('memory store: behaviour beyond the contract', () => {
+  it('fast path - findCachedClient and cachedQueries always answer, without a promise, what the async calls answer', async () => {
+    const store = createMemoryStore({ ...sampleResources(), clients: [serviceClient()] });
+    onTestFinished(() => store.dispose());
+    const client = await store.clients.findClientById('service.client');
+    expect(client).toBeDefined();
+    expect(store.clients.findCachedClient?.('service.client')).toBe(client);
+    expect(store.clients.findCachedClient?.('nobody')).toBeUndefined();
+    const scopes = await store.resources.findApiScopesByName(['api1', 'api2.read']);
+    expect(store.resources.cachedQueries?.()?.findApiScopesByName(['api1', 'api2.read'])).toBe(scopes);
+  });
+
   it('upsert - a negative expiresIn leaves no record under the id', async () => {
     const { store } = storeAt();
     const sessions = store.adapter('Session');

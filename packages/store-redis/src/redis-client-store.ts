@@ -42,6 +42,8 @@ export interface RedisClientStore extends MutableClientStore {
    * `putClient`.
    */
   putClientIfChanged(client: Client): Promise<'created' | 'updated' | 'unchanged'>;
+  /** Always there on Redis: the cached client while the subscription is live and within `clientCacheTtl`. */
+  findCachedClient(clientId: string): Client | undefined;
 }
 
 interface Cached {
@@ -100,12 +102,17 @@ export function createRedisClientStore(options: RedisClientStoreOptions): RedisC
     await feed.publish(`client:${clientId}`);
   };
 
+  // The cached entry findClientById may serve without reading Redis: live subscription, within clientCacheTtl.
+  const servable = (cached: Cached | undefined): Client | undefined =>
+    cached && ttlMs > 0 && feed.live && now() - cached.fetchedAt < ttlMs ? cached.client : undefined;
+
   const store: RedisClientStore = {
     findClientById: (clientId) =>
       guarded('findClientById', async () => {
         const useCache = ttlMs > 0 && feed.live;
         const cached = ttlMs > 0 ? cache.get(clientId) : undefined;
-        if (useCache && cached && now() - cached.fetchedAt < ttlMs) return cached.client;
+        const hit = servable(cached);
+        if (hit) return hit;
         const generation = feed.generation;
         const raw = await redis.get(keys.client(clientId));
         if (raw === null) {
@@ -130,6 +137,9 @@ export function createRedisClientStore(options: RedisClientStoreOptions): RedisC
         }
         return client;
       }),
+
+    // Only what findClientById would serve from memory now; anything else is its job (a read of Redis).
+    findCachedClient: (clientId) => servable(cache.get(clientId)),
 
     putClient: async (client) => {
       await store.putClientIfChanged(client);

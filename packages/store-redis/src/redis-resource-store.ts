@@ -4,6 +4,7 @@ import {
   deepFreeze,
   type IdentityResourceInput,
   ModelValidationError,
+  type ResourceQueries,
   type ResourceStore,
   type Resources,
   resourceQueries,
@@ -28,6 +29,8 @@ export interface RedisResourceStore extends ResourceStore {
    * @throws {ModelValidationError}
    */
   putResources(resources: ResourcesInput): Promise<boolean>;
+  /** Always there on Redis: the cached snapshot's lookups while the subscription is live and within the cache TTL. */
+  cachedQueries(): ResourceQueries | undefined;
 }
 
 export interface RedisResourceStoreOptions {
@@ -70,11 +73,16 @@ export function createRedisResourceStore(options: RedisResourceStoreOptions): Re
     return deepFreeze({ identityResources, apiScopes, apiResources });
   };
 
+  // The snapshot `current` may serve without reading Redis: live subscription, within the cache TTL.
+  const servable = (): Snapshot | undefined =>
+    ttlMs > 0 && feed.live && snapshot && now() - snapshot.fetchedAt < ttlMs ? snapshot : undefined;
+
   const current = (): Promise<Resources> =>
     guarded('read resources', async () => {
       const useCache = ttlMs > 0 && feed.live;
       const cached = useCache ? snapshot : undefined;
-      if (cached && now() - cached.fetchedAt < ttlMs) return cached.resources;
+      const fresh = servable();
+      if (fresh) return fresh.resources;
       const generation = feed.generation;
       const raw = await redis.get(keys.resources);
       if (cached && cached.raw === raw) {
@@ -101,6 +109,10 @@ export function createRedisResourceStore(options: RedisResourceStoreOptions): Re
     },
     async findApiResourcesByName(names) {
       return resourceQueries(await current()).findApiResourcesByName(names);
+    },
+    cachedQueries() {
+      const fresh = servable();
+      return fresh ? resourceQueries(fresh.resources) : undefined;
     },
     async getAllResources() {
       const { identityResources, apiScopes, apiResources } = await current();

@@ -167,19 +167,27 @@ describe('redis store: client cache across instances', () => {
       await a.clients.putClient(serviceClient('svc', { clientName: 'v1' }));
       const first = await b.clients.findClientById('svc');
       expect(first?.clientName).toBe('v1');
-      // Cached: the same frozen object while unchanged.
+      // Cached: the same frozen object while unchanged, also without a promise (the token endpoint's fast path).
       expect(await b.clients.findClientById('svc')).toBe(first);
+      expect(b.clients.findCachedClient('svc')).toBe(first);
 
       await a.clients.putClient(serviceClient('svc', { clientName: 'v2' }));
+      // The change message drops the cached entry: the fast path stops answering before anything reads the new one.
+      await vi.waitFor(() => expect(b.clients.findCachedClient('svc')).toBeUndefined(), {
+        timeout: 2000,
+        interval: 5,
+      });
       await vi.waitFor(async () => expect((await b.clients.findClientById('svc'))?.clientName).toBe('v2'), {
         timeout: 2000,
         interval: 5,
       });
+      expect(b.clients.findCachedClient('svc')?.clientName).toBe('v2');
       await a.clients.removeClient('svc');
       await vi.waitFor(async () => expect(await b.clients.findClientById('svc')).toBeUndefined(), {
         timeout: 2000,
         interval: 5,
       });
+      expect(b.clients.findCachedClient('svc')).toBeUndefined();
     },
   );
 
@@ -194,7 +202,10 @@ describe('redis store: client cache across instances', () => {
       JSON.stringify(serviceClient('svc', { clientName: 'by hand' })),
     );
     expect(await store.clients.findClientById('svc')).toBe(cached);
+    expect(store.clients.findCachedClient('svc')).toBe(cached);
     now += 5_001;
+    // Past the TTL the fast path declines, and findClientById reads Redis.
+    expect(store.clients.findCachedClient('svc')).toBeUndefined();
     expect((await store.clients.findClientById('svc'))?.clientName).toBe('by hand');
   });
 
@@ -211,6 +222,10 @@ describe('redis store: client cache across instances', () => {
     expect((await store.clients.findClientById('svc'))?.clientName).toBe('v1');
     // …and the moment the subscriber connection drops (messages could be missed), reads go to Redis again.
     await single.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await vi.waitFor(() => expect(store.clients.findCachedClient('svc')).toBeUndefined(), {
+      timeout: 2000,
+      interval: 5,
+    });
     await vi.waitFor(
       async () => expect((await store.clients.findClientById('svc'))?.clientName).toBe('by hand'),
       {
@@ -238,11 +253,21 @@ describe('redis store: client cache across instances', () => {
     expect(await a.resources.putResources({ apiScopes: [{ name: 'api1' }] })).toBe(true);
     expect(await a.resources.putResources({ apiScopes: [{ name: 'api1' }] })).toBe(false);
     expect(await b.resources.findApiScopesByName(['api1', 'api2'])).toMatchObject([{ name: 'api1' }]);
+    // Read once, the snapshot answers synchronously too (the token endpoint's fast path)…
+    expect(b.resources.cachedQueries()?.findApiScopesByName(['api1', 'api2'])).toMatchObject([
+      { name: 'api1' },
+    ]);
     await a.resources.putResources({ apiScopes: [{ name: 'api1' }, { name: 'api2' }] });
+    // …until the change message drops it.
+    await vi.waitFor(() => expect(b.resources.cachedQueries()).toBeUndefined(), {
+      timeout: 2000,
+      interval: 5,
+    });
     await vi.waitFor(
       async () => expect(await b.resources.findApiScopesByName(['api1', 'api2'])).toHaveLength(2),
       { timeout: 2000, interval: 5 },
     );
+    expect(b.resources.cachedQueries()?.findApiScopesByName(['api1', 'api2'])).toHaveLength(2);
     await expect(
       a.resources.putResources({ apiResources: [{ name: 'r', scopes: ['nope'] }] }),
     ).rejects.toMatchObject({ code: 'ERR_MODEL_INVALID' });

@@ -154,6 +154,24 @@ export function clientStoreSuite<S extends StoreUnderTest>(h: Harness<S>): void 
       expect(await store.clients.removeClient('nobody')).toBe(false);
     });
 
+    it('findCachedClient - answers only what findClientById would: the same object or nothing, never a replaced or removed client', async ({
+      store,
+    }) => {
+      const cached = (id: string) => store.clients.findCachedClient?.(id);
+      expect(cached('service.client')).toBeUndefined();
+      await store.clients.putClient(serviceClient());
+      const found = await store.clients.findClientById('service.client');
+      expect([undefined, found]).toContain(cached('service.client'));
+      await store.clients.putClient({ ...serviceClient(), clientName: 'Renamed' });
+      const replaced = cached('service.client');
+      if (replaced !== undefined) expect(replaced.clientName).toBe('Renamed');
+      expect([undefined, await store.clients.findClientById('service.client')]).toContain(
+        cached('service.client'),
+      );
+      await store.clients.removeClient('service.client');
+      expect(cached('service.client')).toBeUndefined();
+    });
+
     it('listClients - an empty store lists no client and no cursor', async ({ store }) => {
       expect(await store.clients.listClients()).toEqual({ clients: [] });
     });

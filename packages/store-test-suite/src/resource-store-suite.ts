@@ -109,6 +109,32 @@ export function resourceStoreSuite<S extends StoreUnderTest>(h: Harness<S>): voi
       ]);
     });
 
+    it('cachedQueries - answers exactly what the async lookups answer, when the store has a snapshot', async ({
+      open,
+    }) => {
+      const { resources } = await open(sampleResources());
+      const asks = [
+        ['api1', 'api2.read', 'openid', 'nope', 'https://api2.example.com'],
+        ['profile'],
+        ['retired.scope', 'https://retired.example.com'],
+        [],
+      ];
+      // After a read, a store that caches has its snapshot.
+      await resources.findApiScopesByName(['api1']);
+      const queries = resources.cachedQueries?.();
+      if (!queries) return;
+      for (const names of asks) {
+        expect(queries.findIdentityResourcesByScopeName(names)).toEqual(
+          await resources.findIdentityResourcesByScopeName(names),
+        );
+        expect(queries.findApiScopesByName(names)).toEqual(await resources.findApiScopesByName(names));
+        expect(queries.findApiResourcesByScopeName(names)).toEqual(
+          await resources.findApiResourcesByScopeName(names),
+        );
+        expect(queries.findApiResourcesByName(names)).toEqual(await resources.findApiResourcesByName(names));
+      }
+    });
+
     it('getAllResources - returns every resource, with defaults applied', async ({ open }) => {
       const { resources } = await open(sampleResources());
       const all = await resources.getAllResources();
