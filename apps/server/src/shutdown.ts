@@ -51,21 +51,24 @@ export function trackRequests(server: AnyServer): RequestTracker {
   let forceNow: (() => void) | undefined;
   let onIdle: (() => void) | undefined;
 
+  // One listener function for every response (it fires once per response, so `on` is `once` here), rather than a
+  // closure and a `once` wrapper per request.
+  function closed(this: ServerResponse) {
+    open.delete(this);
+    if (draining) {
+      finished += 1;
+      // The connection may now be idle (keep-alive headers already sent before the drain): close it.
+      server.closeIdleConnections();
+      if (open.size === 0) onIdle?.();
+    }
+  }
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     open.add(res);
     // A request that arrives during the drain (on a connection that was already open) is served, then its connection
     // is closed: the client learns from `Connection: close` not to send more on it.
     if (draining) res.setHeader('Connection', 'close');
     // 'close' fires after the response is sent and also when the client goes away first.
-    res.once('close', () => {
-      open.delete(res);
-      if (draining) {
-        finished += 1;
-        // The connection may now be idle (keep-alive headers already sent before the drain): close it.
-        server.closeIdleConnections();
-        if (open.size === 0) onIdle?.();
-      }
-    });
+    res.on('close', closed);
   });
 
   return {
