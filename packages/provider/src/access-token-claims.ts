@@ -2,6 +2,7 @@ import type { OidcAdapter, OidcAdapterFactory, ResourceStore } from '@idsrv/mode
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 import { grantTtl } from './lifetimes.ts';
+import type { MaybePromise } from './maybe-promise.ts';
 
 /**
  * The adapter model name of the user claims kept per grant for `UpdateAccessTokenClaimsOnRefresh: false`: one record
@@ -116,10 +117,7 @@ function issuedByRefresh(token: AccessTokenLike): boolean {
  * before idsrv kept them) reads the user and keeps what it read.
  */
 export function withAccessTokenUserClaims<T extends object>(
-  inner: (
-    ctx: KoaContextWithOIDC,
-    token: T,
-  ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>,
+  inner: (ctx: KoaContextWithOIDC, token: T) => MaybePromise<Record<string, unknown> | undefined>,
   options: AccessTokenUserClaimsOptions,
 ) {
   let kept: OidcAdapter | undefined;

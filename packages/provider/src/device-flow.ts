@@ -127,8 +127,9 @@ export interface DevicePollingOptions {
 }
 
 /**
- * A step after the token and device authorization endpoints (`PathRouter.after`) completing oidc-provider's device flow the way IdentityServer and RFC
- * 8628 have it; oidc-provider announces no polling interval and never answers `slow_down`:
+ * A step after the token and device authorization endpoints (`PathRouter.after`) completing oidc-provider's device
+ * flow the way IdentityServer and RFC 8628 have it; oidc-provider announces no polling interval and never answers
+ * `slow_down`:
  * - the device authorization response carries `interval`: the client's `PollingInterval` (default 5 s);
  * - a poll for a pending device code sooner than `interval` seconds after the previous one is `slow_down`
  *   (RFC 8628 §3.5) instead of `authorization_pending` — like IdentityServer's `DeviceFlowThrottlingService`, every

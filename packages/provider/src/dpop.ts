@@ -74,11 +74,11 @@ function proofIssuedAt(proof: string): number | undefined {
 }
 
 /**
- * A step after the token endpoint (`PathRouter.after`): a client with `RequireDPoP` that sends no proof gets `invalid_request`
- * (a required request header is missing, RFC 6749 §5.2) instead of oidc-provider's `invalid_grant`, which would
- * wrongly tell the client its code or refresh token is bad. oidc-provider hides its reason for an `invalid_grant`, so
- * this looks at the request itself: an authenticated DPoP-bound client, no `DPoP` header. (If the grant was bad too,
- * the request is still refused, for the reason the client must fix first.)
+ * A step after the token endpoint (`PathRouter.after`): a client with `RequireDPoP` that sends no proof gets
+ * `invalid_request` (a required request header is missing, RFC 6749 §5.2) instead of oidc-provider's
+ * `invalid_grant`, which would wrongly tell the client its code or refresh token is bad. oidc-provider hides its
+ * reason for an `invalid_grant`, so this looks at the request itself: an authenticated DPoP-bound client, no `DPoP`
+ * header. (If the grant was bad too, the request is still refused, for the reason the client must fix first.)
  */
 export function dpopRequiredErrors() {
   return (ctx: KoaContextWithOIDC): void => {

@@ -1,6 +1,6 @@
 import type { ResourceStore, SerializedClient } from '@idsrv/model';
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
-import { resourceIndicatorHooks, type StaticScopes } from './resource-scopes.ts';
+import { enabledScopeNames, resourceIndicatorHooks, type StaticScopes } from './resource-scopes.ts';
 
 /** What idsrv's own grant types (password, token exchange) need from the provider's options. */
 export interface GrantSupportOptions {
@@ -19,7 +19,7 @@ export interface GrantSupport {
   /** The resource-indicator hooks' resource server for `indicator` (the aggregate or an API resource's name). */
   resourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: unknown): Promise<ResourceServer>;
   /** The client's allowed API scopes that are defined and enabled. */
-  allowedApiScopes(settings: SerializedClient): Promise<Set<string>>;
+  allowedApiScopes(settings: SerializedClient): Promise<ReadonlySet<string>>;
 }
 
 export function createGrantSupport(options: GrantSupportOptions): GrantSupport {
@@ -58,8 +58,7 @@ export function createGrantSupport(options: GrantSupportOptions): GrantSupport {
       return (await loadHooks()).getResourceServerInfo(ctx, indicator, client);
     },
     async allowedApiScopes(settings) {
-      const scopes = await options.resources.findApiScopesByName(settings.allowedScopes);
-      return new Set(scopes.filter((s) => s.enabled).map((s) => s.name));
+      return enabledScopeNames(await options.resources.findApiScopesByName(settings.allowedScopes));
     },
   };
 }

@@ -32,7 +32,7 @@ export function pathRouter(): PathRouter {
   const byPath = new Map<string, Middleware[]>();
   const stepsByPath = new Map<string, AfterStep[]>();
   let chains: Map<string, Middleware> | undefined;
-  const added = () => {
+  const refuseAfterStart = () => {
     if (chains) throw new Error('pathRouter: middleware added after the first request');
   };
   const compile = () => {
@@ -48,11 +48,11 @@ export function pathRouter(): PathRouter {
   };
   return {
     on(paths, middleware) {
-      added();
+      refuseAfterStart();
       for (const path of paths) byPath.set(path, [...(byPath.get(path) ?? []), middleware]);
     },
     after(paths, step) {
-      added();
+      refuseAfterStart();
       for (const path of paths) stepsByPath.set(path, [...(stepsByPath.get(path) ?? []), step]);
     },
     middleware(ctx, next) {

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { thenMaybe } from './maybe-promise.ts';
 import { audienceFor } from './token-claims.ts';
 
 type AudienceOptions = Parameters<typeof audienceFor>[1];
@@ -11,7 +12,8 @@ interface OpaqueToken {
 }
 
 interface TokenModel {
-  prototype: { getValueAndPayload(this: OpaqueToken): Promise<unknown> };
+  // oidc-provider awaits what it returns.
+  prototype: { getValueAndPayload(this: OpaqueToken): unknown };
 }
 
 /**
@@ -31,15 +33,10 @@ export function storeReferenceTokenAudience(provider: Provider, options: Audienc
     // Not async: a JWT, or an audience known at once, passes straight through without a promise of its own.
     Model.prototype.getValueAndPayload = function withAudience(this: OpaqueToken) {
       if (this.format !== 'opaque' || !this.resourceServer) return original.call(this);
-      const aud = audienceFor(this, options);
-      if (aud instanceof Promise) {
-        return aud.then((known) => {
-          this.aud = known;
-          return original.call(this);
-        });
-      }
-      this.aud = aud;
-      return original.call(this);
+      return thenMaybe(audienceFor(this, options), (aud) => {
+        this.aud = aud;
+        return original.call(this);
+      });
     };
   }
 }

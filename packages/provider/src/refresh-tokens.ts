@@ -21,9 +21,10 @@ interface RefreshTokenEntity {
 }
 
 /**
- * A step after the token endpoint (`PathRouter.after`): a `Sliding` refresh token that is re-used (not rotated) gets its lifetime
- * renewed on use, as IdentityServer does (`SlidingRefreshTokenLifetime` from now, never past the absolute limit).
- * oidc-provider renews nothing for a re-used token, and a rotated one already gets a fresh sliding lifetime.
+ * A step after the token endpoint (`PathRouter.after`): a `Sliding` refresh token that is re-used (not rotated) gets
+ * its lifetime renewed on use, as IdentityServer does (`SlidingRefreshTokenLifetime` from now, never past the
+ * absolute limit). oidc-provider renews nothing for a re-used token, and a rotated one already gets a fresh sliding
+ * lifetime.
  */
 export function slideReusedRefreshTokens() {
   return (ctx: KoaContextWithOIDC): Promise<string> | undefined => {

@@ -1,6 +1,22 @@
-import type { ApiResource, ApiScope, ResourceStore, SerializedClient } from '@idsrv/model';
+import type { ApiResource, ApiScope, ResourceQueries, ResourceStore, SerializedClient } from '@idsrv/model';
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
+import { type MaybePromise, thenMaybe } from './maybe-promise.ts';
+
+/** The `find…` lookups of a resource store, each answering a value or a promise of it. */
+export type ResourceLookups = {
+  readonly [K in keyof ResourceQueries]: (
+    names: readonly string[],
+  ) => MaybePromise<ReturnType<ResourceQueries[K]>>;
+};
+
+/**
+ * The store's synchronous lookups over the snapshot it holds in memory (`ResourceStore.cachedQueries`) when it has
+ * one, else the store's own async lookups: the same answers either way, without a promise when that is possible.
+ */
+export function resourceLookups(resources: ResourceStore): ResourceLookups {
+  return resources.cachedQueries?.() ?? resources;
+}
 
 /** The resource indicator that stands for "every API resource of the requested scopes". */
 export const aggregateResource = (issuer: string) => `${issuer}/resources`;
@@ -34,7 +50,7 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
     });
 
   // The aggregate resource server of a client depends only on its definition and on its allowed API scopes (the same
-  // Set while the resources are unchanged, see allowedApiScopes), so it is built once per pair. oidc-provider copies
+  // Set while the resources are unchanged, see enabledScopeNames), so it is built once per pair. oidc-provider copies
   // what it needs into a ResourceServer of its own; the cached object is frozen all the same.
   const aggregates = new WeakMap<
     SerializedClient,
@@ -86,25 +102,17 @@ export function resourceIndicatorHooks(options: ResourceScopeOptions) {
       ctx: KoaContextWithOIDC,
       indicator: string,
       client: unknown,
-    ): ResourceServer | Promise<ResourceServer> {
+    ): MaybePromise<ResourceServer> {
       const settings = clientSettings(client);
       checkStaticScopes(ctx, settings, options.staticScopes);
-      const queries = options.resources.cachedQueries?.();
-      if (queries) {
-        const allowed = enabledScopeNames(queries.findApiScopesByName(settings.allowedScopes));
-        const api = indicator === aggregate ? undefined : queries.findApiResourcesByName([indicator])[0];
-        return serverInfo(ctx, indicator, settings, allowed, api);
-      }
-      return (async () => {
-        const allowed = enabledScopeNames(
-          await options.resources.findApiScopesByName(settings.allowedScopes),
+      const lookups = resourceLookups(options.resources);
+      return thenMaybe(lookups.findApiScopesByName(settings.allowedScopes), (scopes) => {
+        const allowed = enabledScopeNames(scopes);
+        if (indicator === aggregate) return serverInfo(ctx, indicator, settings, allowed, undefined);
+        return thenMaybe(lookups.findApiResourcesByName([indicator]), ([api]) =>
+          serverInfo(ctx, indicator, settings, allowed, api),
         );
-        const api =
-          indicator === aggregate
-            ? undefined
-            : (await options.resources.findApiResourcesByName([indicator]))[0];
-        return serverInfo(ctx, indicator, settings, allowed, api);
-      })();
+      });
     },
   };
 
@@ -148,7 +156,7 @@ function userScopes(settings: SerializedClient, staticScopes: StaticScopes): str
 const enabledNames = new WeakMap<readonly ApiScope[], ReadonlySet<string>>();
 
 /** The names of the enabled scopes among `scopes` (a client's allowed API scopes, as the store found them). */
-function enabledScopeNames(scopes: readonly ApiScope[]): ReadonlySet<string> {
+export function enabledScopeNames(scopes: readonly ApiScope[]): ReadonlySet<string> {
   let names = enabledNames.get(scopes);
   if (!names) {
     names = new Set(scopes.filter((s) => s.enabled).map((s) => s.name));

@@ -1,7 +1,8 @@
 import type { ApiResource, ResourceStore } from '@idsrv/model';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
-import { aggregateResource } from './resource-scopes.ts';
+import { type MaybePromise, thenMaybe } from './maybe-promise.ts';
+import { aggregateResource, resourceLookups } from './resource-scopes.ts';
 
 interface TokenLike {
   scope?: string | undefined;
@@ -25,17 +26,14 @@ interface TokenClaimOptions {
  * Synchronous when the store has its resources in memory (`ResourceStore.cachedQueries`), a promise otherwise: it runs
  * for every access token issued, where each promise costs.
  */
-export function audienceFor(
-  token: TokenLike,
-  options: TokenClaimOptions,
-): string | string[] | Promise<string | string[]> {
+export function audienceFor(token: TokenLike, options: TokenClaimOptions): MaybePromise<string | string[]> {
   const named = token.resourceServer?.audience;
   if (named && named !== aggregateResource(options.issuer)) return named;
   const scopes = (token.scope ?? '').split(' ').filter(Boolean);
   if (scopes.length === 0) return audienceOf(NO_APIS, options);
-  const queries = options.resources.cachedQueries?.();
-  if (queries) return audienceOf(queries.findApiResourcesByScopeName(scopes), options);
-  return options.resources.findApiResourcesByScopeName(scopes).then((apis) => audienceOf(apis, options));
+  return thenMaybe(resourceLookups(options.resources).findApiResourcesByScopeName(scopes), (apis) =>
+    audienceOf(apis, options),
+  );
 }
 
 /** The `aud` of a token whose granted scopes belong to `apis`. */
@@ -78,12 +76,8 @@ export function jwtCustomizer(options: TokenClaimOptions) {
     _ctx: KoaContextWithOIDC,
     token: TokenLike,
     jwt: { payload: Record<string, unknown> },
-  ): Promise<void> | undefined => {
-    const aud = audienceFor(token, options);
-    if (aud instanceof Promise) return aud.then((known) => customize(token, jwt.payload, known));
-    customize(token, jwt.payload, aud);
-    return undefined;
-  };
+  ): MaybePromise<void> =>
+    thenMaybe(audienceFor(token, options), (aud) => customize(token, jwt.payload, aud));
 }
 
 /**

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
 import { type GrantSupport, invalidGrant, refuseDPoP, splitScope } from './grant-support.ts';
+import { type MaybePromise, thenMaybe } from './maybe-promise.ts';
 import { aggregateResource } from './resource-scopes.ts';
 
 /** RFC 8693's grant type. */
@@ -110,8 +111,6 @@ interface Dependencies {
   policy: TokenExchangePolicy | undefined;
 }
 
-type MaybePromise<T> = T | Promise<T>;
-
 // Claims for tokens issued by the exchange, picked up by oidc-provider's `extraTokenClaims` (see withExchangeClaims).
 const exchangeClaims = new WeakMap<object, Record<string, unknown>>();
 
@@ -126,8 +125,7 @@ export function withExchangeClaims<C, T extends object>(
   return (ctx: C, token: T): MaybePromise<Record<string, unknown> | undefined> => {
     const own = inner(ctx, token);
     const exchanged = exchangeClaims.get(token);
-    if (!exchanged) return own;
-    return Promise.resolve(own).then((claims) => ({ ...claims, ...exchanged }));
+    return exchanged ? thenMaybe(own, (claims) => ({ ...claims, ...exchanged })) : own;
   };
 }
 
@@ -255,7 +253,7 @@ export async function defaultTokenExchangeDecision(
   if (targets.length > 1) {
     throw new errors.InvalidTarget('only one audience or resource value is supported');
   }
-  let allowed = await support.allowedApiScopes(client);
+  let allowed: ReadonlySet<string> = await support.allowedApiScopes(client);
   let audience: string | undefined;
   if (targets[0] !== undefined) {
     const [api] = await support.resources.findApiResourcesByName([targets[0]]);
