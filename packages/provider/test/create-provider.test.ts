@@ -33,6 +33,40 @@ async function start(clients: ClientInput[], options: Partial<IdsrvProviderOptio
 }
 
 describe('createIdsrvProvider', () => {
+  it('a store without the optional synchronous lookups (findCachedClient, cachedQueries) gets the same answers through its async ones', async () => {
+    const store = createMemoryStore({
+      clients: [service()],
+      apiScopes: [defineApiScope({ name: 'api1' }), defineApiScope({ name: 'api2' })],
+      apiResources: [defineApiResource({ name: 'urn:api1', scopes: ['api1'] })],
+    });
+    const { findCachedClient: _client, ...asyncClients } = store.clients;
+    const { cachedQueries: _queries, ...asyncResources } = store.resources;
+    const { issuer } = await serveProvider(store, { clients: asyncClients, resources: asyncResources });
+    const token = async (body: Record<string, string>) => {
+      const response = await fetch(`${issuer}/connect/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('svc:secret').toString('base64')}` },
+        body: new URLSearchParams(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    for (let i = 0; i < 2; i++) {
+      const { status, body } = await token({ grant_type: 'client_credentials', scope: 'api1' });
+      expect(status).toBe(200);
+      expect(decodeJwt(body.access_token!).aud).toBe('urn:api1');
+    }
+    const named = await token({ grant_type: 'client_credentials', resource: 'urn:api1' });
+    expect(decodeJwt(named.body.access_token!).aud).toBe('urn:api1');
+    expect((await token({ grant_type: 'client_credentials', resource: 'urn:nope' })).body.error).toBe(
+      'invalid_target',
+    );
+    expect((await token({ grant_type: 'client_credentials', scope: 'api3' })).body.error).toBe(
+      'invalid_scope',
+    );
+    await store.clients.putClient({ ...(await store.clients.findClientById('svc'))!, enabled: false });
+    expect((await token({ grant_type: 'client_credentials' })).body.error).toBe('invalid_client');
+  });
+
   it('the client store is the single source of truth: disabling a client takes effect on the next request', async () => {
     const { store, token } = await start([service()]);
     expect((await token({ grant_type: 'client_credentials' })).status).toBe(200);
