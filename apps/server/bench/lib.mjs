@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
 
-/** Starts `node ...args` and resolves once it prints `listening on http://…`. */
-export function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
+/**
+ * Starts `node ...args` and resolves once it prints `listening on http://…`. `wrap` runs node under another program
+ * (`['valgrind', …flags]`).
+ */
+export function start(args, env = {}, wrap = []) {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const child = spawn(command, [...prefix, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
@@ -35,11 +39,12 @@ export function start(args, env = {}) {
  * benchmarks measure the token service, not the log sink; metrics stay on, as by default) and resolves once
  * `/healthz` answers.
  */
-export async function startIdsrv(args, env = {}) {
+export async function startIdsrv(args, env = {}, wrap = []) {
   const port = await freePort();
+  const [command, ...prefix] = [...wrap, process.execPath];
   const child = spawn(
-    process.execPath,
-    [cliPath, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
+    command,
+    [...prefix, cliPath, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -47,7 +52,9 @@ export async function startIdsrv(args, env = {}) {
   child.once('exit', () => {
     exited = true;
   });
-  for (let tries = 0; tries < 600; tries++) {
+  // A minute, or ten under another program (`wrap`): under valgrind startup alone takes a minute or more.
+  const limitSeconds = wrap.length ? 600 : 60;
+  for (let tries = 0; tries < limitSeconds * 10; tries++) {
     if (exited) throw new Error(`idsrv serve ${args.join(' ')} exited before it listened`);
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
@@ -57,7 +64,7 @@ export async function startIdsrv(args, env = {}) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
-  throw new Error(`idsrv serve ${args.join(' ')} did not answer /healthz within 60 s`);
+  throw new Error(`idsrv serve ${args.join(' ')} did not answer /healthz within ${limitSeconds} s`);
 }
 
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -81,14 +88,15 @@ export function cpuSeconds(pid) {
 }
 
 /**
- * POSTs `body` to a token endpoint with Basic `clientId:secret` for `duration` seconds over `connections`; rejects on
- * any non-2xx answer, so a broken setup cannot pass for a fast one.
+ * POSTs `body` to a token endpoint with Basic `clientId:secret` for `duration` seconds (or `amount` requests) over
+ * `connections`; rejects on any non-2xx answer, so a broken setup cannot pass for a fast one.
  */
-export function load(url, clientId, body, { connections, duration }) {
+export function load(url, clientId, body, { connections, duration, amount }) {
   const auth = `Basic ${Buffer.from(`${clientId}:secret`).toString('base64')}`;
   const args = [
     autocannonBin,
-    ...['-c', connections, '-d', duration, '-m', 'POST', '--json'],
+    // `amount` (a request count) instead of `duration`, for a measurement that counts rather than times.
+    ...['-c', connections, ...(amount ? ['-a', amount] : ['-d', duration]), '-m', 'POST', '--json'],
     ...[
       '-H',
       `authorization=${auth}`,
