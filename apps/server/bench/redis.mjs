@@ -1,11 +1,15 @@
 // Throughput of idsrv on the Redis store (apps/server `serve --redis`) against a bare oidc-provider with one static
 // client and its in-memory adapter (bench/bare-provider.mjs), measured in the same run, alternating rounds:
-//   1. client_credentials, one client in Redis               target: >= 0.85 of bare oidc-provider
-//   2. client_credentials again with 100 000 clients in Redis target: within 5% of the one-client figure
+//   1. client_credentials, one client in Redis                target: >= 0.85 of bare oidc-provider
+//   2. client_credentials with 100 000 clients in Redis       target: within 5% of the one-client figure
 //   3. refresh_token (ReUse handle: find token + grant, store a new access token, sign an id_token), req/s reported
+// 1 and 2 (and the same server on its memory store) are measured in the same alternating rounds, each instance on a
+// Redis of its own (one holding 1 client, one holding 100 000), so that the machine's speed, which drifts by up to
+// 2x over minutes on these VMs, weighs on every target alike. Ratios are taken round by round (each target against
+// the bare baseline measured next to it) and printed as the median with the range over the rounds.
 // Every process is separate (redis-server, idsrv, bare oidc-provider, autocannon); all share this machine's cores.
 //
-//   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 10] [--rounds 2] [--clients 100000]
+//   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 5] [--rounds 6] [--clients 100000]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,8 +23,8 @@ import { cpuSeconds, load as loadWith, start, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '6' },
     connections: { type: 'string', default: '10' },
     clients: { type: 'string', default: '100000' },
   },
@@ -48,15 +52,26 @@ const ping = (port) =>
     });
     socket.on('error', () => resolve(false));
   });
-const redisPort = await freePort();
-const redisDir = mkdtempSync(join(tmpdir(), 'idsrv-bench-redis-'));
-const redisServer = spawn(
-  'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir],
-  { stdio: 'ignore' },
-);
-while (!(await ping(redisPort))) await new Promise((r) => setTimeout(r, 25));
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
+/** A redis-server without persistence on a free port, answered PING. */
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  while (!(await ping(port))) await new Promise((r) => setTimeout(r, 25));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+const oneRedis = await startRedis();
+const manyRedis = await startRedis();
 
 const load = (url, clientId, body) => loadWith(url, clientId, body, values);
 
@@ -68,7 +83,7 @@ async function measure(target) {
 }
 
 /** A refresh token of reuse.client for alice, minted through a provider on the same Redis (what the login page leaves). */
-async function mintRefreshToken(idsrvUrl) {
+async function mintRefreshToken(idsrvUrl, redisUrl) {
   const { loadServerConfiguration, startServer } = await import('../dist/index.js');
   const configuration = await loadServerConfiguration(CONFIG);
   const minter = await startServer({
@@ -117,7 +132,7 @@ async function mintRefreshToken(idsrvUrl) {
 }
 
 /** Writes `count` valid client definitions straight into Redis (pipelined), as `clients import` would store them. */
-async function addClients(count) {
+async function addClients(redisUrl, count) {
   const redis = new Redis(redisUrl);
   const template = JSON.parse((await redis.get(`${PREFIX}client:service.client`)) ?? '{}');
   for (let start = 0; start < count; start += 5000) {
@@ -133,7 +148,12 @@ async function addClients(count) {
   return info.trim().split('\n').pop();
 }
 
-const idsrv = await startIdsrv(['--config', CONFIG, '--redis', redisUrl, '--redis-prefix', PREFIX]);
+const idsrvOn = (redis) => startIdsrv(['--config', CONFIG, '--redis', redis.url, '--redis-prefix', PREFIX]);
+const idsrv = await idsrvOn(oneRedis);
+// Started before the clients are added: `serve` writes the configuration's clients, which the added ones copy.
+const idsrvMany = await idsrvOn(manyRedis);
+const keyspace = await addClients(manyRedis.url, Number(values.clients));
+console.log(`added ${values.clients} clients to the second Redis (${keyspace})`);
 const bare = await start([here('./bare-provider.mjs')]);
 // The same server on its memory store, for what Redis itself costs (the rest is idsrv's bridge).
 const memory = await startIdsrv(['--config', CONFIG, '--no-watch']);
@@ -156,12 +176,25 @@ const idsrvTarget = (name, clientId = 'service.client', body = cc) => ({
 });
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const rps = (t) => mean(t.runs.map((r) => r.rps));
 const cpu = (t) => mean(t.runs.map((r) => r.cpuMsPerRequest));
 const print = (t) =>
   console.log(
     `${t.name.padEnd(40)} ${rps(t).toFixed(0).padStart(6)} req/s  p99 ${mean(t.runs.map((r) => r.p99)).toFixed(1)} ms  server CPU ${cpu(t).toFixed(3)} ms/request`,
   );
+/** `a / b` round by round, by req/s and by server CPU per request (b's CPU over a's), as "median (min–max)". */
+const ratio = (a, b) => {
+  const summary = (xs) =>
+    `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
+  const byRps = a.runs.map((run, i) => run.rps / b.runs[i].rps);
+  const byCpu = a.runs.map((run, i) => b.runs[i].cpuMsPerRequest / run.cpuMsPerRequest);
+  return `${summary(byRps)} by req/s, ${summary(byCpu)} by server CPU per request`;
+};
 
 async function rounds(targets) {
   for (const t of targets) await load(t.url, t.clientId, t.body); // warm-up and sanity check
@@ -170,54 +203,44 @@ async function rounds(targets) {
 }
 
 try {
-  const refreshToken = await mintRefreshToken(idsrv.url);
-  const bare1 = bareTarget('bare oidc-provider (memory), cc');
-  const one = idsrvTarget('idsrv on Redis, cc, 1 client');
+  const refreshToken = await mintRefreshToken(idsrv.url, oneRedis.url);
+  const baseline = bareTarget('bare oidc-provider (memory), cc');
   const onMemory = {
     ...idsrvTarget('idsrv on memory store, cc'),
     url: `${memory.url}/connect/token`,
     pid: memory.child.pid,
+  };
+  const one = idsrvTarget('idsrv on Redis, cc, 1 client');
+  const many = {
+    ...idsrvTarget(`idsrv on Redis, cc, ${values.clients} clients`),
+    url: `${idsrvMany.url}/connect/token`,
+    pid: idsrvMany.child.pid,
   };
   const rt = idsrvTarget(
     'idsrv on Redis, refresh_token',
     'reuse.client',
     `grant_type=refresh_token&refresh_token=${refreshToken}`,
   );
-  await rounds([bare1, onMemory, one]);
-
-  const keyspace = await addClients(Number(values.clients));
-  console.log(`added ${values.clients} clients to Redis (${keyspace})`);
-  const bare2 = bareTarget('bare oidc-provider (memory), cc');
-  const many = idsrvTarget(`idsrv on Redis, cc, ${values.clients} clients`);
-  await rounds([bare2, many]);
+  await rounds([baseline, onMemory, one, many]);
   // Last, so that whatever the refresh phase leaves behind (records in Redis, garbage in the server's heap) cannot
   // weigh on the client_credentials comparison.
   await rounds([rt]);
 
   console.log(
-    `\n-c ${values.connections} -d ${values.duration} s, ${values.rounds} rounds each, alternating`,
+    `\n-c ${values.connections} -d ${values.duration} s, ${values.rounds} rounds each, alternating; ratios taken round by round: median (range)`,
   );
-  for (const t of [bare1, onMemory, one, bare2, many, rt]) print(t);
+  for (const t of [baseline, onMemory, one, many, rt]) print(t);
   console.log(
-    `client_credentials, 1 client:  idsrv/bare ${(rps(one) / rps(bare1)).toFixed(3)} by req/s (target >= 0.85), ` +
-      `${(cpu(bare1) / cpu(one)).toFixed(3)} by server CPU per request`,
+    `client_credentials, idsrv on Redis (1 client) / bare: ${ratio(one, baseline)}  (target >= 0.85)`,
   );
+  console.log(`client_credentials, idsrv on memory store / bare:     ${ratio(onMemory, baseline)}`);
+  console.log(`client_credentials, Redis store / memory store:       ${ratio(one, onMemory)}`);
   console.log(
-    `client_credentials, Redis store / memory store: ${(rps(one) / rps(onMemory)).toFixed(3)} by req/s, ` +
-      `${(cpu(onMemory) / cpu(one)).toFixed(3)} by server CPU per request`,
-  );
-  console.log(
-    `client_credentials, ${values.clients} clients: idsrv/bare ${(rps(many) / rps(bare2)).toFixed(3)} by req/s; ` +
-      `vs 1 client ${(rps(many) / rps(one)).toFixed(3)} by req/s, ${(cpu(one) / cpu(many)).toFixed(3)} by server CPU per request, ` +
-      `${(rps(many) / rps(bare2) / (rps(one) / rps(bare1))).toFixed(3)} by req/s and ` +
-      `${(cpu(bare2) / cpu(many) / (cpu(bare1) / cpu(one))).toFixed(3)} by server CPU, each relative to the bare ` +
-      'baseline of its own phase (target >= 0.95)',
+    `client_credentials, ${values.clients} clients / 1 client: ${ratio(many, one)}  (target >= 0.95)`,
   );
   console.log(`refresh_token on Redis: ${rps(rt).toFixed(0)} req/s`);
 } finally {
-  idsrv.child.kill();
-  bare.child.kill();
-  memory.child.kill();
-  redisServer.kill();
-  rmSync(redisDir, { recursive: true, force: true });
+  for (const child of [idsrv.child, idsrvMany.child, bare.child, memory.child]) child.kill();
+  oneRedis.stop();
+  manyRedis.stop();
 }
