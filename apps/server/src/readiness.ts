@@ -24,7 +24,7 @@ export interface ReadinessSources {
   draining: () => boolean;
 }
 
-/** Koa-style context, as much of it as the readiness route needs. */
+/** Koa-style context, as much of it as the probes need. */
 interface ReadinessContext {
   path: string;
   method: string;
@@ -41,11 +41,21 @@ interface ReadinessContext {
  * A rejected configuration edit is reported (`configuration.status: 'invalid'`) but keeps the server ready: it still
  * serves the last valid configuration, and one typo in a file shared by every instance must not take all of them out
  * of the load balancer at once. The problems themselves are in the log, not in this unauthenticated answer.
- * `/healthz` stays the cheap liveness check that touches nothing.
+ * `GET /healthz` is the cheap liveness check that touches nothing: 200 `{ status: 'ok' }` while the process serves.
+ *
+ * Both probes are one middleware, because every other request passes through it: one path read and two compares.
  */
-export function readinessRoute(sources: ReadinessSources) {
-  return (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> =>
-    ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD') ? ready(ctx) : next();
+export function probeRoutes(sources: ReadinessSources) {
+  return (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    const { path } = ctx;
+    if (path === '/healthz') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { status: 'ok' };
+      return Promise.resolve();
+    }
+    return path === '/readyz' ? ready(ctx) : next();
+  };
 
   async function ready(ctx: ReadinessContext): Promise<void> {
     ctx.set('Cache-Control', 'no-store');

@@ -28,7 +28,7 @@ import { createServerInteractions } from './interactions.ts';
 import { developmentKeyFile, fileKeyRingStore, redisKeyRingStore, watchKeyRing } from './key-ring.ts';
 import { watchMemoryStore } from './observability/metrics.ts';
 import { type ServerMetricsOptions, startServerObservability } from './observability/server-observability.ts';
-import { type ConfigurationState, readinessRoute } from './readiness.ts';
+import { type ConfigurationState, probeRoutes } from './readiness.ts';
 import { openRedisBackend, type RedisServerOptions, withSharedDPoPNonce } from './redis.ts';
 import type { RedisSection } from './redis-section.ts';
 import {
@@ -121,12 +121,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createServer();
-  // Before any other request listener, so that every request is counted for the graceful shutdown.
+  // Every request is counted for the graceful shutdown before it is handled (one listener does both).
   const requests = trackRequests(server);
   // The port opens before the provider exists (a port of 0 names the issuer), so until it does every request gets a
   // prompt 503 rather than waiting unanswered; then the provider — or after a key rotation, the next one — serves.
   let handler: RequestListener = startingUp;
-  server.on('request', (req, res) => handler(req, res));
+  server.on('request', (req, res) => {
+    requests.track(res);
+    handler(req, res);
+  });
   const port = await listen(server, options.port ?? 5000, options.host);
   const scheme = options.tls ? 'https' : 'http';
   const issuer = (options.issuerUri || `${scheme}://localhost:${port}`).replace(/\/+$/, '');
@@ -212,16 +215,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     interactions.mount(provider);
     // Request ids, request logs and metrics: first in the middleware chain, whatever is added after.
     observability.install(provider);
-    provider.use((ctx, next) => {
-      if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = { status: 'ok' };
-        return Promise.resolve();
-      }
-      return next();
-    });
+    // GET /healthz and GET /readyz.
     provider.use(
-      readinessRoute({
+      probeRoutes({
         backend,
         signingKeys: () => jwks.keys.length,
         configuration: () => watcher?.state() ?? staticConfiguration,

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 
 /** How long `serve` lets in-flight requests finish after SIGTERM/SIGINT before it cuts them off, in ms. */
@@ -30,13 +30,17 @@ export interface RequestTracker {
   drain(timeoutMs: number): Promise<DrainReport>;
   /** Ends a running drain now (a second SIGTERM/SIGINT): the remaining connections are closed. */
   force(): void;
+  /**
+   * Counts `res` as in flight until it closes. Call it first thing in the server's one `request` listener: a listener
+   * of its own would make Node copy the listener array on every request.
+   */
+  track(res: ServerResponse): void;
 }
 
 type AnyServer = Server | HttpsServer;
 
 /**
- * Tracks the requests of `server`. Call it before adding the application's `request` listener, so every request is
- * counted before it is handled.
+ * Tracks the requests of `server`, each one passed to {@link RequestTracker.track} before it is handled.
  *
  * Node's `server.close()` alone stops accepting and closes idle connections, but a keep-alive connection that is busy
  * stays open after its response and may carry further requests, and nothing bounds the wait. Like Go's
@@ -62,14 +66,14 @@ export function trackRequests(server: AnyServer): RequestTracker {
       if (open.size === 0) onIdle?.();
     }
   }
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  const track = (res: ServerResponse) => {
     open.add(res);
     // A request that arrives during the drain (on a connection that was already open) is served, then its connection
     // is closed: the client learns from `Connection: close` not to send more on it.
     if (draining) res.setHeader('Connection', 'close');
     // 'close' fires after the response is sent and also when the client goes away first.
     res.on('close', closed);
-  });
+  };
 
   return {
     get inFlight() {
@@ -81,6 +85,7 @@ export function trackRequests(server: AnyServer): RequestTracker {
     force() {
       forceNow?.();
     },
+    track,
     drain(timeoutMs) {
       running ??= new Promise<DrainReport>((resolve) => {
         const started = performance.now();

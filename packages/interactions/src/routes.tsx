@@ -180,9 +180,12 @@ export function interactionRoutes(provider: Provider, options: InteractionRoutes
     return finish(ctx, { consent: { grantId } });
   };
 
-  // Other paths pass straight on, without an async frame of this middleware.
+  // Other paths pass straight on, without an async frame of this middleware (and, outside the prefix, without running
+  // the pattern: every token request passes here).
+  const under = `${prefix}/`;
   return (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    const match = pattern.exec(ctx.path);
+    const path = ctx.path;
+    const match = path.startsWith(under) ? pattern.exec(path) : null;
     return match ? serve(ctx, match) : next();
   };
 

@@ -111,11 +111,12 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
     (ctx as { [RECORD]?: RequestRecord })[RECORD] = record;
     ctx.state.requestId = requestId;
     ctx.set(REQUEST_ID_HEADER, requestId);
+    // The method first: a token request (POST) then skips reading the path.
     const rest =
       options.serveMetrics &&
       metrics &&
-      ctx.path === '/metrics' &&
-      (ctx.method === 'GET' || ctx.method === 'HEAD')
+      (ctx.method === 'GET' || ctx.method === 'HEAD') &&
+      ctx.path === '/metrics'
         ? serveMetricsPage(ctx, metrics.registry)
         : next();
     return rest.then(
@@ -227,14 +228,25 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
     // caller merely sent never becomes a label value.
     const clientLabel = (ctx: KoaContextWithOIDC) =>
       metrics.clientIdLabel ? (safeClientId(ctx.oidc) ?? '') : '';
+    // Labelled children looked up once per (grant type, client), as for the latency histogram: `inc(labels)` hashes
+    // the label set on every token. Bounded like the label values themselves (grant types × known clients).
+    const issued = new Map<string, { inc(): void }>();
+    const countToken = (grantType: string, clientId: string) => {
+      const key = `${grantType} ${clientId}`;
+      let child = issued.get(key);
+      if (!child) {
+        child = metrics.tokensIssued.labels({ grant_type: grantType, client_id: clientId });
+        issued.set(key, child);
+      }
+      child.inc();
+    };
     provider.on('grant.success', (ctx) => {
       const grantType = safeParam(ctx.oidc, 'grant_type');
-      if (grantType) metrics.tokensIssued.inc({ grant_type: grantType, client_id: clientLabel(ctx) });
+      if (grantType) countToken(grantType, clientLabel(ctx));
     });
     provider.on('authorization.success', (ctx) => {
       const responseType = safeParam(ctx.oidc, 'response_type');
-      if (responseType?.split(' ').includes('token'))
-        metrics.tokensIssued.inc({ grant_type: 'implicit', client_id: clientLabel(ctx) });
+      if (responseType?.split(' ').includes('token')) countToken('implicit', clientLabel(ctx));
     });
   }
 }

@@ -61,4 +61,34 @@ describe('instrumentStore', () => {
     await timed.dispose();
     await store.dispose();
   });
+
+  it('passes the synchronous lookups (findCachedClient, cachedQueries) through untimed, with the same answers', async () => {
+    const store = createMemoryStore({
+      clients: [
+        {
+          clientId: 'c1',
+          allowedGrantTypes: ['client_credentials'],
+          clientSecrets: [{ value: sha256('secret') }],
+        },
+      ] as never,
+      apiScopes: [{ name: 'api1' }] as never,
+    });
+    const calls: Call[] = [];
+    const timed = instrumentStore(store, (...call) => void calls.push(call));
+    for (let i = 0; i < 2; i++) {
+      expect(timed.clients.findCachedClient?.('c1')).toBe(store.clients.findCachedClient?.('c1'));
+      expect(timed.clients.findCachedClient?.('nobody')).toBeUndefined();
+      expect(
+        timed.resources
+          .cachedQueries?.()
+          ?.findApiScopesByName(['api1'])
+          .map((s) => s.name),
+      ).toEqual(['api1']);
+    }
+    // The wrappers are made once, on first use, and then read as plain properties.
+    expect(timed.clients.findClientById).toBe(timed.clients.findClientById);
+    await timed.clients.findClientById('c1');
+    expect(calls.map(([model, op]) => `${model}.${op}`)).toEqual(['Client.findClientById']);
+    await store.dispose();
+  });
 });

@@ -3,6 +3,10 @@ import type { ClientStore, IdsrvStore, OidcAdapterFactory, ResourceStore } from 
 /** Receives the duration of one store call, in seconds. */
 export type StoreObserver = (model: string, operation: string, seconds: number) => void;
 
+// Lookups that are synchronous by contract (`ClientStore.findCachedClient`, `ResourceStore.cachedQueries`): memory
+// reads with nothing to time, made several times per token request.
+const SYNCHRONOUS = new Set(['findCachedClient', 'cachedQueries']);
+
 /**
  * `target` with each method that returns a promise timed: `observe(model, method, seconds)` runs when the promise
  * settles, fulfilled or rejected (a slow failure is exactly what store latency should show). Methods run on the
@@ -11,31 +15,38 @@ export type StoreObserver = (model: string, operation: string, seconds: number) 
  * The caller gets the store's own promise back; the timing hangs off it on a side branch. (`result.finally(...)`
  * would put three more promises and a microtask hop between every store call and its caller, on the token
  * endpoint's hot path.)
+ *
+ * The result is an object whose prototype is a Proxy of `target`: the first access to a method goes through the
+ * Proxy, which defines the method (timed, or for the synchronous lookups just bound) as an own property of the
+ * result, so every later call is a plain property read. (A Proxy alone runs its `get` trap on every access; the
+ * token endpoint reads the store's methods several times per request.) Other properties are read through the Proxy
+ * each time, so they stay live.
  */
 function timed<T extends object>(target: T, model: string, observe: StoreObserver): T {
-  const wrappers = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
-    get(object, property) {
-      const value: unknown = Reflect.get(object, property, object);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      let wrapper = wrappers.get(property);
-      if (!wrapper) {
+  const front: Record<string, unknown> = Object.create(
+    new Proxy(target, {
+      get(object, property) {
+        const value: unknown = Reflect.get(object, property, object);
+        if (typeof value !== 'function' || typeof property !== 'string') return value;
         const method = value as (...args: unknown[]) => unknown;
-        wrapper = (...args: unknown[]) => {
-          const started = performance.now();
-          const result = method.apply(object, args);
-          if (!(result instanceof Promise)) return result;
-          const done = () => observe(model, property, (performance.now() - started) / 1000);
-          // Both outcomes are handled here, so the branch itself can never be an unhandled rejection; the caller
-          // still sees (and must handle) the store's rejection on `result`.
-          result.then(done, done);
-          return result;
-        };
-        wrappers.set(property, wrapper);
-      }
-      return wrapper;
-    },
-  });
+        const wrapper = SYNCHRONOUS.has(property)
+          ? method.bind(object)
+          : (...args: unknown[]) => {
+              const started = performance.now();
+              const result = method.apply(object, args);
+              if (!(result instanceof Promise)) return result;
+              const done = () => observe(model, property, (performance.now() - started) / 1000);
+              // Both outcomes are handled here, so the branch itself can never be an unhandled rejection; the
+              // caller still sees (and must handle) the store's rejection on `result`.
+              result.then(done, done);
+              return result;
+            };
+        Object.defineProperty(front, property, { value: wrapper, writable: false, enumerable: false });
+        return wrapper;
+      },
+    }),
+  );
+  return front as T;
 }
 
 /**
