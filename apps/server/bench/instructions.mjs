@@ -20,9 +20,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load, start, startIdsrv } from './lib.mjs';
+import { BARE_TARGET, load, PROVIDER_ONLY_TARGET, start, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +35,6 @@ try {
   console.error('instructions.mjs needs valgrind on the PATH (Debian: apt-get install valgrind).');
   process.exit(2);
 }
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'idsrv-instructions-'));
 const wrapFor = (file) => [
   'valgrind',
@@ -51,20 +49,8 @@ const wrapFor = (file) => [
 ];
 
 const targets = [
-  {
-    name: 'bare oidc-provider',
-    file: 'bare',
-    path: '/token',
-    clientId: 'bench',
-    script: './bare-provider.mjs',
-  },
-  {
-    name: '@idsrv/provider only',
-    file: 'provider',
-    path: '/connect/token',
-    clientId: 'service.client',
-    script: './provider-only.mjs',
-  },
+  BARE_TARGET,
+  PROVIDER_ONLY_TARGET,
   {
     name: 'server, --no-metrics',
     file: 'server-no-metrics',
@@ -82,7 +68,7 @@ try {
   for (const target of targets) {
     const wrap = wrapFor(target.file);
     const { url, child } = target.script
-      ? await start([here(target.script)], {}, wrap)
+      ? await start([target.script], {}, wrap)
       : await startIdsrv(['--no-watch', ...target.args], {}, wrap);
     try {
       const endpoint = `${url}${target.path}`;

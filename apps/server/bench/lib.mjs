@@ -69,6 +69,25 @@ export async function startIdsrv(args, env = {}, wrap = []) {
 
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
+/**
+ * The two comparison targets that run as scripts of their own (`start`): the bare oidc-provider baseline and
+ * `@idsrv/provider` alone. `file` names a target's output files; `script` is an absolute path.
+ */
+export const BARE_TARGET = {
+  name: 'bare oidc-provider',
+  file: 'bare',
+  path: '/token',
+  clientId: 'bench',
+  script: fileURLToPath(new URL('./bare-provider.mjs', import.meta.url)),
+};
+export const PROVIDER_ONLY_TARGET = {
+  name: '@idsrv/provider only',
+  file: 'provider',
+  path: '/connect/token',
+  clientId: 'service.client',
+  script: fileURLToPath(new URL('./provider-only.mjs', import.meta.url)),
+};
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createNetServer();

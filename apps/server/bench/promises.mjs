@@ -10,12 +10,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load, start, startIdsrv } from './lib.mjs';
+import { BARE_TARGET, load, PROVIDER_ONLY_TARGET, start, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '3' } } });
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'idsrv-promises-'));
 const preload = `--import=${new URL('./count-promises.mjs', import.meta.url).href}`;
 const envFor = (name) => ({
@@ -24,20 +22,8 @@ const envFor = (name) => ({
 });
 
 const targets = [
-  {
-    name: 'bare oidc-provider',
-    file: 'bare',
-    path: '/token',
-    clientId: 'bench',
-    script: './bare-provider.mjs',
-  },
-  {
-    name: '@idsrv/provider only',
-    file: 'provider',
-    path: '/connect/token',
-    clientId: 'service.client',
-    script: './provider-only.mjs',
-  },
+  BARE_TARGET,
+  PROVIDER_ONLY_TARGET,
   { name: 'idsrv (apps/server)', file: 'server', path: '/connect/token', clientId: 'service.client' },
 ];
 const body = 'grant_type=client_credentials&scope=api1';
@@ -46,7 +32,7 @@ try {
   for (const target of targets) {
     const env = envFor(target.file);
     const { url, child } = target.script
-      ? await start([here(target.script)], env)
+      ? await start([target.script], env)
       : await startIdsrv(['--no-watch'], env);
     try {
       // Warm-up first: lazily built caches (client instances, resource snapshots) are not the steady state.

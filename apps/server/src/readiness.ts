@@ -43,7 +43,8 @@ interface ReadinessContext {
  * of the load balancer at once. The problems themselves are in the log, not in this unauthenticated answer.
  * `GET /healthz` is the cheap liveness check that touches nothing: 200 `{ status: 'ok' }` while the process serves.
  *
- * Both probes are one middleware, because every other request passes through it: one path read and two compares.
+ * Both probes are one middleware, because every other request passes through it: a POST (every token request) after
+ * one method check.
  */
 export function probeRoutes(sources: ReadinessSources) {
   return (ctx: ReadinessContext, next: () => Promise<void>): Promise<void> => {

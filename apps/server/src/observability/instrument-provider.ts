@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { labelledChildren } from './labelled-children.ts';
 import type { IdsrvMetrics } from './metrics.ts';
 
 /** Options of {@link instrumentProvider}. */
@@ -71,18 +72,11 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
   // the garbage collector more than the property does).
   const RECORD = Symbol('idsrv request record');
   const recordOf = (ctx: object) => (ctx as { [RECORD]?: RequestRecord })[RECORD];
-  // Labelled children of the latency histogram, one per (route, method, status) — a bounded set — looked up once
-  // rather than hashing the label set on every request.
-  const durations = new Map<string, { observe(value: number): void }>();
-  const durationOf = (route: string, method: string, status: number) => {
-    const key = `${route} ${method} ${status}`;
-    let child = durations.get(key);
-    if (!child && metrics) {
-      child = metrics.requestDuration.labels({ route, method, status: String(status) });
-      durations.set(key, child);
-    }
-    return child!;
-  };
+  // The latency histogram's series, one per (route, method, status): a bounded set. Called only with metrics.
+  const durationOf = labelledChildren(
+    (route: string, method: string, status: number) => `${route} ${method} ${status}`,
+    (route, method, status) => metrics!.requestDuration.labels({ route, method, status: String(status) }),
+  );
 
   const routeOf = (ctx: KoaContextWithOIDC): string => {
     // `ctx.oidc` exists only on oidc-provider's own routes, whose names (`token`, `authorization`, `resume`,
@@ -228,18 +222,12 @@ export function instrumentProvider(provider: Provider, options: InstrumentProvid
     // caller merely sent never becomes a label value.
     const clientLabel = (ctx: KoaContextWithOIDC) =>
       metrics.clientIdLabel ? (safeClientId(ctx.oidc) ?? '') : '';
-    // Labelled children looked up once per (grant type, client), as for the latency histogram: `inc(labels)` hashes
-    // the label set on every token. Bounded like the label values themselves (grant types × known clients).
-    const issued = new Map<string, { inc(): void }>();
-    const countToken = (grantType: string, clientId: string) => {
-      const key = `${grantType} ${clientId}`;
-      let child = issued.get(key);
-      if (!child) {
-        child = metrics.tokensIssued.labels({ grant_type: grantType, client_id: clientId });
-        issued.set(key, child);
-      }
-      child.inc();
-    };
+    // One counter child per (grant type, client): grant types × known clients.
+    const issuedBy = labelledChildren(
+      (grantType: string, clientId: string) => `${grantType} ${clientId}`,
+      (grantType, clientId) => metrics.tokensIssued.labels({ grant_type: grantType, client_id: clientId }),
+    );
+    const countToken = (grantType: string, clientId: string) => issuedBy(grantType, clientId).inc();
     provider.on('grant.success', (ctx) => {
       const grantType = safeParam(ctx.oidc, 'grant_type');
       if (grantType) countToken(grantType, clientLabel(ctx));

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { instrumentProvider } from './instrument-provider.ts';
+import { labelledChildren } from './labelled-children.ts';
 import { createMetrics, type IdsrvMetrics, type MetricsServer, serveMetrics } from './metrics.ts';
 import { instrumentStore } from './timed-store.ts';
 
@@ -53,18 +54,14 @@ export async function startServerObservability(
     metricsUrl: separate?.url,
     instrumentStore: (store) => {
       if (!metrics) return store;
-      // One labelled child per (model, operation), looked up once: labelling on every call hashes the label set, and
-      // the token endpoint makes several store calls per request.
-      const children = new Map<string, { observe(value: number): void }>();
-      return instrumentStore(store, (model, operation, seconds) => {
-        const key = `${model} ${operation}`;
-        let child = children.get(key);
-        if (!child) {
-          child = metrics.storeDuration.labels({ model, operation });
-          children.set(key, child);
-        }
-        child.observe(seconds);
-      });
+      // One series per (model, operation): the token endpoint makes several store calls per request.
+      const durationOf = labelledChildren(
+        (model: string, operation: string) => `${model} ${operation}`,
+        (model, operation) => metrics.storeDuration.labels({ model, operation }),
+      );
+      return instrumentStore(store, (model, operation, seconds) =>
+        durationOf(model, operation).observe(seconds),
+      );
     },
     install: (provider) => instrumentProvider(provider, { logger, metrics, serveMetrics: !separate }),
     log: (line) => (logger ? logger.info(line.trim()) : console.log(line)),

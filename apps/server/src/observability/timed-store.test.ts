@@ -35,18 +35,22 @@ describe('timeAdapterFactory', () => {
   });
 });
 
+/** A memory store with one client (`c1`) and one API scope (`api1`). */
+const storeWithClientAndScope = () =>
+  createMemoryStore({
+    clients: [
+      {
+        clientId: 'c1',
+        allowedGrantTypes: ['client_credentials'],
+        clientSecrets: [{ value: sha256('secret') }],
+      },
+    ] as never,
+    apiScopes: [{ name: 'api1' }] as never,
+  });
+
 describe('instrumentStore', () => {
   it('times clients (Client) and resources (Resource), and keeps the store working as it is', async () => {
-    const store = createMemoryStore({
-      clients: [
-        {
-          clientId: 'c1',
-          allowedGrantTypes: ['client_credentials'],
-          clientSecrets: [{ value: sha256('secret') }],
-        },
-      ] as never,
-      apiScopes: [{ name: 'api1' }] as never,
-    });
+    const store = storeWithClientAndScope();
     const calls: Call[] = [];
     const timed = instrumentStore(store, (...call) => void calls.push(call));
     expect((await timed.clients.findClientById('c1'))?.clientId).toBe('c1');
@@ -63,16 +67,7 @@ describe('instrumentStore', () => {
   });
 
   it('passes the synchronous lookups (findCachedClient, cachedQueries) through untimed, with the same answers', async () => {
-    const store = createMemoryStore({
-      clients: [
-        {
-          clientId: 'c1',
-          allowedGrantTypes: ['client_credentials'],
-          clientSecrets: [{ value: sha256('secret') }],
-        },
-      ] as never,
-      apiScopes: [{ name: 'api1' }] as never,
-    });
+    const store = storeWithClientAndScope();
     const calls: Call[] = [];
     const timed = instrumentStore(store, (...call) => void calls.push(call));
     for (let i = 0; i < 2; i++) {
