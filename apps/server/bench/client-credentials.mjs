@@ -4,20 +4,22 @@
 // A third target, @idsrv/provider alone on a plain HTTP server (bench/provider-only.mjs, same definitions), splits
 // the gap between the bridge (provider / bare) and the server's own layers (apps/server / provider).
 //
-//   pnpm --filter @idsrv/server build && node apps/server/bench/client-credentials.mjs [--duration 10] [--rounds 2]
+//   pnpm --filter @idsrv/server build && node apps/server/bench/client-credentials.mjs [--duration 10] [--rounds 2] [--warmup 20]
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, load as loadWith, start, startIdsrv } from './lib.mjs';
+import { cpuSeconds, load as loadWith, start, startIdsrv, WARMUP_SECONDS } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: WARMUP_SECONDS },
   },
 });
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const load = (url, clientId) => loadWith(url, clientId, 'grant_type=client_credentials&scope=api1', values);
+const load = (url, clientId, duration = values.duration) =>
+  loadWith(url, clientId, 'grant_type=client_credentials&scope=api1', { ...values, duration });
 
 const idsrv = await startIdsrv(['--no-watch']);
 const bare = await start([here('./bare-provider.mjs')]);
@@ -40,10 +42,8 @@ const targets = [
   },
 ];
 try {
-  for (const t of targets)
-    await load(t.url, t.clientId).catch((e) => {
-      throw e;
-    }); // warm-up and sanity check
+  // Warm-up (until V8 has optimized what the requests run; see WARMUP_SECONDS) and sanity check.
+  for (const t of targets) await load(t.url, t.clientId, values.warmup);
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
       const before = cpuSeconds(t.pid);

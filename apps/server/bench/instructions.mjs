@@ -1,8 +1,13 @@
 // Instructions, simulated cache misses and simulated branch mispredictions per client_credentials request, counted by
 // valgrind's callgrind (`--cache-sim=yes --branch-sim=yes`) in each server process: the bare oidc-provider
 // (bench/bare-provider.mjs), @idsrv/provider alone (bench/provider-only.mjs), and apps/server on the memory store
-// without and with metrics. Counting starts after a warm-up (`callgrind_control -i on`), so start-up and JIT warm-up
-// are left out; every thread of the process is counted (the crypto thread pool, the garbage collector's helpers).
+// without and with metrics. Counting starts after a warm-up (`callgrind_control -i on`), so start-up is left out;
+// every thread of the process is counted (the crypto thread pool, the garbage collector's helpers, the optimizing
+// compiler). The JIT's warm-up is not left out by the default `--warmup 1500`: natively a target is steady only after
+// about 40 000 requests (see WARMUP_SECONDS in lib.mjs), and in a run of 2026-12-07 about a third of the instructions
+// counted after 1 500 requests, in bare oidc-provider and in the server alike, were V8's optimizing compiler at work
+// (`v8::internal::compiler::…` in `callgrind_annotate`). A larger `--warmup` comes nearer the steady state at about
+// 50 times the native time.
 //
 // Why: on these VMs a target's CPU time per request swings by up to 2x from minute to minute, while these counts are
 // the same on any machine's speed. Two limits, so read them as a second opinion, not as the throughput ratio:

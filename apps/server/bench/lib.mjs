@@ -67,6 +67,15 @@ export async function startIdsrv(args, env = {}, wrap = []) {
   throw new Error(`idsrv serve ${args.join(' ')} did not answer /healthz within ${limitSeconds} s`);
 }
 
+/**
+ * Seconds of load each target gets before anything is measured (`--warmup`). V8 tiers code up by how much of it runs,
+ * not by time: under `-c 10` a bare oidc-provider on these VMs still sped up from 2 200 to 3 300 to 4 000 req/s over
+ * its first three 4 s rounds (about 40 000 requests) and was steady only after that, with `--trace-opt` reporting
+ * hundreds of functions optimized in the first rounds and a handful later. A target measured before it is steady reads
+ * slower than it is, and the server, with more code to warm up, more so.
+ */
+export const WARMUP_SECONDS = '20';
+
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /**

@@ -9,7 +9,7 @@
 // the bare baseline measured next to it) and printed as the median with the range over the rounds.
 // Every process is separate (redis-server, idsrv, bare oidc-provider, autocannon); all share this machine's cores.
 //
-//   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 5] [--rounds 6] [--clients 100000]
+//   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 5] [--rounds 6] [--clients 100000] [--warmup 20]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { cpuSeconds, load as loadWith, start, startIdsrv } from './lib.mjs';
+import { cpuSeconds, load as loadWith, start, startIdsrv, WARMUP_SECONDS } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     connections: { type: 'string', default: '10' },
     clients: { type: 'string', default: '100000' },
+    warmup: { type: 'string', default: WARMUP_SECONDS },
   },
 });
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -197,7 +198,8 @@ const ratio = (a, b) => {
 };
 
 async function rounds(targets) {
-  for (const t of targets) await load(t.url, t.clientId, t.body); // warm-up and sanity check
+  // Warm-up (until V8 has optimized what the requests run; see WARMUP_SECONDS) and sanity check.
+  for (const t of targets) await loadWith(t.url, t.clientId, t.body, { ...values, duration: values.warmup });
   for (let round = 0; round < Number(values.rounds); round++)
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) await measure(t);
 }

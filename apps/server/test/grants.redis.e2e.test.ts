@@ -39,18 +39,31 @@ const on = (server: RunningServer, body: Record<string, string>, basic?: [string
   tokenRequest({ issuer: server.url } as RunningServer, body, basic ? { basic } : undefined);
 
 describe('idsrv grants on two instances sharing Redis', () => {
+  /** A client_credentials request body authenticated with a fresh client assertion of jwt.client. */
+  const assertedBody = async () => ({
+    grant_type: 'client_credentials',
+    scope: 'api1',
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: await clientAssertion('jwt.client', keys.jwt, ISSUER),
+  });
+
   it('private_key_jwt - an assertion accepted by one instance is refused by the other (ReplayDetection in Redis)', async () => {
-    const assertion = await clientAssertion('jwt.client', keys.jwt, ISSUER);
-    const body = {
-      grant_type: 'client_credentials',
-      scope: 'api1',
-      client_assertion_type: ASSERTION_TYPE,
-      client_assertion: assertion,
-    };
+    const body = await assertedBody();
     expect((await on(a, body)).status).toBe(200);
     const replay = await on(b, body);
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('invalid_client');
+  });
+
+  it('private_key_jwt - of 20 concurrent requests with one assertion, split across both instances, exactly one passes', async () => {
+    const body = await assertedBody();
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => on(i % 2 ? b : a, body)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    for (const refused of responses.filter((r) => r.status !== 200)) {
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_client');
+    }
   });
 
   it('token exchange - a reference token issued by one instance is exchanged on the other', async () => {

@@ -28,6 +28,7 @@ export {
   type KnownGrantType,
   validateGrantTypes,
 } from './grant-types.ts';
+export { assertInsertable } from './insert-rules.ts';
 export { type JwkSecretProblem, jwkSecretProblem } from './jwk-secrets.ts';
 export { closestName } from './names.ts';
 export {

@@ -102,6 +102,17 @@ export interface OidcAdapter {
    * the record.
    */
   upsert(id: string, payload: OidcPayload, expiresIn?: number): Promise<void>;
+  /**
+   * Stores `payload` under `id`, to expire `expiresIn` seconds from now, only if `id` has no live record; resolves
+   * `true` when it stored it, `false` (storing nothing) when a record was there. Atomic: of concurrent inserts of one
+   * id, from any number of instances sharing the store, exactly one resolves `true`.
+   *
+   * It is what a once-only marker needs (oidc-provider's `ReplayDetection`: a client assertion's or a DPoP proof's
+   * `jti`), where look-up-then-upsert would let two concurrent uses both pass. Such markers carry no index, so a
+   * payload with a `grantId`, `uid` or `userCode` is refused with a `TypeError`, as is a missing or non-positive
+   * `expiresIn`: a marker that never expires would grow the store without bound.
+   */
+  insert(id: string, payload: OidcPayload, expiresIn: number): Promise<boolean>;
   /** The record, or `undefined` when unknown, expired, destroyed or revoked. */
   find(id: string): Promise<OidcPayload | undefined>;
   /** The `Session` record whose `uid` this is, or `undefined`. */

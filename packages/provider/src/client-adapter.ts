@@ -96,6 +96,7 @@ export function createClientAdapter(
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
     upsert: readOnly,
+    insert: readOnly,
     consume: readOnly,
     destroy: readOnly,
     revokeByGrantId: async () => undefined,

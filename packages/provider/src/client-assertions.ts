@@ -1,4 +1,5 @@
-import { SecretTypes, type SerializedClient } from '@idsrv/model';
+import { createHash } from 'node:crypto';
+import { type OidcAdapter, type OidcPayload, SecretTypes, type SerializedClient } from '@idsrv/model';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
@@ -13,8 +14,8 @@ import { clientSettings } from './client-settings.ts';
  *   model maps such a client to `client_secret_basic` with its `jwks`, and this lets an assertion through as
  *   `private_key_jwt` for that request;
  * - a `JWK` secret past its `Expiration` no longer verifies assertions (see {@link assertUnexpiredJwk});
- * - the `jti` replay check (oidc-provider's `ReplayDetection`: look up, then store until `exp`) is serialised per
- *   `jti` inside this process, so two concurrent requests with one assertion cannot both pass it.
+ * - the `jti` replay check (oidc-provider's `ReplayDetection`) is one atomic insert in the store, so two concurrent
+ *   requests with one assertion cannot both pass it, on one instance or many (see {@link installReplayDetection}).
  */
 export function installClientAssertionRules(provider: Provider): void {
   const prototype = provider.Client.prototype as object;
@@ -34,10 +35,49 @@ export function installClientAssertionRules(provider: Provider): void {
     },
   });
 
-  const replay = provider.ReplayDetection;
-  const unique = replay.unique.bind(replay);
+  installReplayDetection(provider);
+}
+
+/**
+ * oidc-provider's `ReplayDetection.unique(iss, jti, exp)` — called for every client assertion (`private_key_jwt`),
+ * every DPoP proof and idsrv's userinfo DPoP check — looks the marker up and then stores it: two concurrent uses of
+ * one `jti` can both find nothing and both pass, on two instances of one Redis as well as in one process. With a store
+ * whose adapter has `insert` (every idsrv store), the marker is stored by one atomic insert-if-absent instead, so
+ * exactly one use passes wherever the requests land. The marker is oidc-provider's own record (same id, same payload),
+ * kept until `exp` (at least a second). An adapter without `insert` keeps oidc-provider's look-up-then-store,
+ * serialised per `jti` inside this process.
+ */
+function installReplayDetection(provider: Provider): void {
+  type ReplayModel = {
+    adapter: Partial<OidcAdapter>;
+    instantiate(payload: Record<string, unknown>): {
+      exp?: number;
+      getValueAndPayload(): Promise<{ payload: OidcPayload }>;
+    };
+    unique(iss: string, jti: string, exp: number): Promise<boolean>;
+  };
+  const replay = provider.ReplayDetection as unknown as ReplayModel;
+  const lookUpThenStore = serialisePerJti(replay.unique.bind(replay));
+  replay.unique = async (iss, jti, exp) => {
+    const adapter = replay.adapter;
+    if (typeof adapter.insert !== 'function') return lookUpThenStore(iss, jti, exp);
+    // The id oidc-provider gives the marker, so a marker stored either way is found by the other.
+    const id = createHash('sha256').update(`${iss}${jti}`).digest('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = Math.max(1, exp - now);
+    const marker = replay.instantiate({ jti: id, iss });
+    marker.exp = now + lifetime;
+    const { payload } = await marker.getValueAndPayload();
+    return adapter.insert(id, payload, lifetime);
+  };
+}
+
+/** `unique`, with concurrent calls for one (iss, jti) run one after the other inside this process. */
+function serialisePerJti(
+  unique: (iss: string, jti: string, exp: number) => Promise<boolean>,
+): (iss: string, jti: string, exp: number) => Promise<boolean> {
   const inFlight = new Map<string, Promise<boolean>>();
-  replay.unique = (iss: string, jti: string, exp: number): Promise<boolean> => {
+  return (iss, jti, exp) => {
     const key = JSON.stringify([iss, jti]);
     // The second of two concurrent calls starts after the first stored its record, and so finds it.
     const run = (inFlight.get(key) ?? Promise.resolve(true))

@@ -59,6 +59,9 @@ export function guardConsume(factory: OidcAdapterFactory): OidcAdapterFactory {
 function bindAll(adapter: OidcAdapter): OidcAdapter {
   return {
     upsert: adapter.upsert.bind(adapter),
+    // An adapter written for oidc-provider alone may lack `insert`; replay detection then falls back (see
+    // client-assertions.ts) rather than failing here.
+    insert: typeof adapter.insert === 'function' ? adapter.insert.bind(adapter) : (undefined as never),
     find: adapter.find.bind(adapter),
     findByUid: adapter.findByUid.bind(adapter),
     findByUserCode: adapter.findByUserCode.bind(adapter),

@@ -127,51 +127,68 @@ describe('tokenExchangePolicy', () => {
 });
 
 describe('private_key_jwt replay detection', () => {
-  it('replay - concurrent requests with one assertion: exactly one passes even when the store is slow', async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
-    // ReplayDetection's look-up is slow, as over a network: without serialisation both requests would find nothing
-    // and both would be accepted.
-    const slowReplayLookup =
-      (factory: OidcAdapterFactory): OidcAdapterFactory =>
-      (name) => {
-        const adapter = factory(name);
-        if (name !== 'ReplayDetection') return adapter;
-        return {
-          ...adapter,
-          find: async (id) => {
-            // Read now, answer later: the record's state is the one of when the request reached the store.
-            const found = await adapter.find(id);
-            await new Promise((resolve) => setTimeout(resolve, 150));
-            return found;
-          },
+  it.each([
+    ['the store adapter inserts the marker atomically', false],
+    ['an adapter without insert: look-up then store, serialised in the process', true],
+  ])(
+    'replay - concurrent requests with one assertion: exactly one passes, even with a slow store (%s)',
+    async (_, withoutInsert) => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256');
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
+      // ReplayDetection's look-up is slow, as over a network: without serialisation both requests would find nothing
+      // and both would be accepted.
+      let inserts = 0;
+      const slowReplayLookup =
+        (factory: OidcAdapterFactory): OidcAdapterFactory =>
+        (name) => {
+          const adapter = factory(name);
+          if (name !== 'ReplayDetection') return adapter;
+          const { insert, ...rest } = adapter;
+          return {
+            ...(withoutInsert
+              ? (rest as typeof adapter)
+              : {
+                  ...rest,
+                  insert: (...args: Parameters<typeof insert>) => {
+                    inserts++;
+                    return insert(...args);
+                  },
+                }),
+            find: async (id) => {
+              // Read now, answer later: the record's state is the one of when the request reached the store.
+              const found = await adapter.find(id);
+              await new Promise((resolve) => setTimeout(resolve, 150));
+              return found;
+            },
+          };
         };
+      const { issuer, token } = await start(
+        [
+          {
+            clientId: 'jwt',
+            clientSecrets: [{ type: 'JWK', value: JSON.stringify(jwk) }],
+            allowedGrantTypes: ['client_credentials'],
+            allowedScopes: ['api1'],
+          },
+        ],
+        {},
+        slowReplayLookup,
+      );
+      const assertion = await new SignJWT({ iss: 'jwt', sub: 'jwt', aud: issuer, jti: randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(privateKey);
+      const body = {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
       };
-    const { issuer, token } = await start(
-      [
-        {
-          clientId: 'jwt',
-          clientSecrets: [{ type: 'JWK', value: JSON.stringify(jwk) }],
-          allowedGrantTypes: ['client_credentials'],
-          allowedScopes: ['api1'],
-        },
-      ],
-      {},
-      slowReplayLookup,
-    );
-    const assertion = await new SignJWT({ iss: 'jwt', sub: 'jwt', aud: issuer, jti: randomUUID() })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .setIssuedAt()
-      .setExpirationTime('1m')
-      .sign(privateKey);
-    const body = {
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    };
-    const results = await Promise.all([token(body), token(body)]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
-  });
+      const results = await Promise.all([token(body), token(body)]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+      expect(inserts).toBe(withoutInsert ? 0 : 2);
+    },
+  );
 });
 
 describe('JWK secrets at run time', () => {

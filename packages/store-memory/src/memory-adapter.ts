@@ -1,5 +1,6 @@
 import {
   AlreadyConsumedError,
+  assertInsertable,
   IdsrvError,
   type OidcAdapter,
   type OidcAdapterFactory,
@@ -125,6 +126,7 @@ interface ModelSpace {
  *   returned, never changes what is stored.
  * - `consume` is atomic (one synchronous check-and-set on Node's single thread): of concurrent redemptions exactly
  *   one resolves and the others reject with `AlreadyConsumedError`; a missing record rejects with `RecordGoneError`.
+ *   `insert` is atomic the same way: of concurrent inserts of one id exactly one resolves `true`.
  * - At most `maxEntries` records are held; see {@link MemoryFullPolicy} for what happens when the cap is reached.
  *
  * State lives in the returned factory, never in the module: two calls share nothing. Data is lost on restart and
@@ -317,6 +319,29 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
         space.records.set(id, entry);
         heap.push(entry);
         index(space, entry);
+      },
+
+      async insert(id, payload, expiresIn) {
+        assertOpen();
+        assertInsertable(modelName, payload, expiresIn);
+        const at = now();
+        const copy = structuredClone(payload);
+        // Look-up and write with no await in between: Node runs this to completion, so of concurrent inserts of one
+        // id exactly one finds nothing.
+        if (live(space, id, at)) return false;
+        reclaimExpired(at);
+        makeRoom(modelName);
+        const entry: Entry = {
+          modelName,
+          id,
+          payload: copy,
+          expiresAt: expiryOf(expiresIn, at),
+          seq: seq++,
+          heapIndex: -1,
+        };
+        space.records.set(id, entry);
+        heap.push(entry);
+        return true;
       },
 
       async find(id) {

@@ -1,5 +1,6 @@
 import {
   AlreadyConsumedError,
+  assertInsertable,
   type OidcAdapter,
   type OidcAdapterFactory,
   type OidcPayload,
@@ -7,7 +8,15 @@ import {
 } from '@idsrv/model';
 import type { RedisKeys } from './keys.ts';
 import { guarded, type RedisConnection, runScript } from './redis-client.ts';
-import { CONSUME, DELETE_IF, REMOVE_RECORD, REVOKE_GRANT, WRITE_POINTER, WRITE_RECORD } from './scripts.ts';
+import {
+  CONSUME,
+  DELETE_IF,
+  INSERT_RECORD,
+  REMOVE_RECORD,
+  REVOKE_GRANT,
+  WRITE_POINTER,
+  WRITE_RECORD,
+} from './scripts.ts';
 
 /** How many records one `REVOKE_GRANT` script removes at most (a long script blocks Redis for everyone). */
 const REVOKE_BATCH = 200;
@@ -56,6 +65,7 @@ function decode(hash: RecordHash): OidcPayload | undefined {
  *   200 records, all in one slot, on a single node and on Redis Cluster alike.
  * - `consume` is one Lua script on the record's key: of concurrent redemptions, from any number of instances,
  *   exactly one resolves; the others reject with `AlreadyConsumedError` (`RecordGoneError` when the record is gone).
+ *   `insert` (once-only markers such as `ReplayDetection`) is one script on the record's key too.
  * - Every Redis failure rejects with {@link RedisStoreUnavailableError} (`ERR_STORE_UNAVAILABLE`, HTTP 503).
  */
 export function createRedisAdapter(options: RedisAdapterOptions): OidcAdapterFactory {
@@ -156,6 +166,15 @@ export function createRedisAdapter(options: RedisAdapterOptions): OidcAdapterFac
           // revoking the old grant would no longer find it.
           if (previousGrant && previousGrant !== grantId) await removeFromGrant(previousGrant, id);
         });
+      },
+
+      insert: async (id, payload, expiresIn) => {
+        assertInsertable(model, payload, expiresIn);
+        const args = [JSON.stringify(payload), lifetimeMs(expiresIn)!];
+        return guarded(
+          `insert ${model}`,
+          async () => (await runScript(client, INSERT_RECORD, [keys.record(model, id)], args)) === 1,
+        );
       },
 
       find: (id) => guarded(`find ${model}`, () => load(id)),

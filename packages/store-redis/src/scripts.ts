@@ -54,6 +54,22 @@ return previous
 `);
 
 /**
+ * Writes a record only if its key holds nothing (no record, no pointer), with its lifetime: the check and the write
+ * are one script, so of concurrent inserts of one id, on any number of instances, exactly one sees 1. Only unindexed
+ * records (no grant, uid or userCode) are inserted, so the record key is the only key involved.
+ *
+ * KEYS[1] the record key. ARGV: payload JSON, lifetime in ms (> 0).
+ * Returns 1 when this call wrote the record, 0 when the key was taken.
+ */
+export const INSERT_RECORD = lua(`
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 1 then return 0 end
+redis.call('HSET', key, 'p', ARGV[1])
+redis.call('PEXPIRE', key, ARGV[2])
+return 1
+`);
+
+/**
  * Makes a record key a pointer to the grant its record lives under, replacing what it held.
  *
  * KEYS[1] the record key. ARGV: grant id, lifetime in ms ('0': none).

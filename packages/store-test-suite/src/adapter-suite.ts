@@ -325,6 +325,67 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
       });
     });
 
+    describe('insert', () => {
+      it('insert - stores a marker the first time and resolves true; find returns it as a copy', async ({
+        store,
+      }) => {
+        const markers = store.adapter('ReplayDetection');
+        const payload = samplePayload('ReplayDetection', 'm1');
+        expect(await markers.insert('m1', payload, 60)).toBe(true);
+        const found = await markers.find('m1');
+        expect(found).toEqual(payload);
+        found!.iss = 'changed';
+        expect(await markers.find('m1')).toEqual(payload);
+      });
+
+      it('insert - a second insert of the same id resolves false and leaves the first record as it was', async ({
+        store,
+      }) => {
+        const markers = store.adapter('ReplayDetection');
+        expect(await markers.insert('m1', { iss: 'first' }, 60)).toBe(true);
+        expect(await markers.insert('m1', { iss: 'second' }, 60)).toBe(false);
+        expect(await markers.find('m1')).toEqual({ iss: 'first' });
+      });
+
+      it('insert - an id that upsert already stored is taken', async ({ store }) => {
+        const markers = store.adapter('ReplayDetection');
+        await markers.upsert('m1', { iss: 'upserted' }, 60);
+        expect(await markers.insert('m1', { iss: 'inserted' }, 60)).toBe(false);
+        expect(await markers.find('m1')).toEqual({ iss: 'upserted' });
+      });
+
+      it('insert - of 50 concurrent inserts of one id exactly one resolves true', async ({ store }) => {
+        const markers = store.adapter('ReplayDetection');
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => markers.insert('m1', { iss: `caller-${i}` }, 60)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        // The record is the winner's.
+        const winner = results.indexOf(true);
+        expect(await markers.find('m1')).toEqual({ iss: `caller-${winner}` });
+      });
+
+      it('insert - the same id under another model name is another record', async ({ store }) => {
+        expect(await store.adapter('ReplayDetection').insert('m1', { iss: 'a' }, 60)).toBe(true);
+        expect(await store.adapter('Interaction').insert('m1', { iss: 'b' }, 60)).toBe(true);
+      });
+
+      it('insert - refuses, with a TypeError and storing nothing, an index field or a lifetime that is not positive', async ({
+        store,
+      }) => {
+        const markers = store.adapter('ReplayDetection');
+        for (const payload of [{ grantId: 'g1' }, { uid: 'u1' }, { userCode: 'UC-1' }]) {
+          await expect(markers.insert('m1', payload, 60)).rejects.toBeInstanceOf(TypeError);
+        }
+        for (const expiresIn of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, undefined]) {
+          await expect(markers.insert('m1', {}, expiresIn as unknown as number)).rejects.toBeInstanceOf(
+            TypeError,
+          );
+        }
+        expect(await markers.find('m1')).toBeUndefined();
+      });
+    });
+
     describe('expiry', () => {
       it(
         'upsert - expiresIn is a lifetime in seconds: the record is found until then, and gone after',
@@ -427,6 +488,20 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
       );
 
       it(
+        'insert - the marker expires after expiresIn seconds, and the id can then be inserted again',
+        async ({ store }) => {
+          const markers = store.adapter('ReplayDetection');
+          expect(await markers.insert('m1', { iss: 'first' }, 1)).toBe(true);
+          await h.afterLifetime(1, async () => {
+            expect(await markers.find('m1')).toBeUndefined();
+          });
+          expect(await markers.insert('m1', { iss: 'again' }, 60)).toBe(true);
+          expect(await markers.find('m1')).toEqual({ iss: 'again' });
+        },
+        h.expiryTimeout(1),
+      );
+
+      it(
         'consume - keeps the record lifetime: a consumed record still expires',
         async ({ store }) => {
           const codes = store.adapter('AuthorizationCode');
@@ -453,6 +528,9 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
           expect(await ttl('AuthorizationCode', 'c1')).toBeLessThanOrEqual(60);
           expect(await ttl('Grant', 'g1')).toBeUndefined();
           expect(await ttl('AuthorizationCode', 'never-stored')).toBeNull();
+          await store.adapter('ReplayDetection').insert('m1', {}, 60);
+          expect(await ttl('ReplayDetection', 'm1')).toBeGreaterThan(55);
+          expect(await ttl('ReplayDetection', 'm1')).toBeLessThanOrEqual(60);
 
           // Consuming rewrites the record; it must not drop or reset the lifetime.
           await store.adapter('AuthorizationCode').consume('c1');
@@ -477,7 +555,8 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
           await tokens.upsert('t2', { grantId: 'g2' }, 1);
           await tokens.upsert('t3', { grantId: 'g3' });
           await tokens.consume('t1');
-          expect(await count()).toBeGreaterThanOrEqual(6);
+          await store.adapter('ReplayDetection').insert('m1', {}, 1);
+          expect(await count()).toBeGreaterThanOrEqual(7);
 
           await sessions.destroy('s1');
           await deviceCodes.revokeByGrantId('g1');
@@ -503,6 +582,18 @@ export function adapterSuite<S extends StoreUnderTest>(h: Harness<S>): void {
           expect(await second.adapter('Session').findByUid('u1')).toEqual({ uid: 'u1', grantId: 'g1' });
           await second.adapter('Session').revokeByGrantId('g1');
           expect(await store.adapter('Session').find('s1')).toBeUndefined();
+        },
+      );
+
+      itIf(capabilities.connect !== undefined, noConnect)(
+        'shared backend - of 50 concurrent inserts of one id split across two instances exactly one resolves true',
+        async ({ store, connect }) => {
+          const second = await connect(store);
+          const adapters = [store.adapter('ReplayDetection'), second.adapter('ReplayDetection')];
+          const results = await Promise.all(
+            Array.from({ length: 50 }, (_, i) => adapters[i % 2]!.insert('m1', { iss: `caller-${i}` }, 60)),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
         },
       );
 
