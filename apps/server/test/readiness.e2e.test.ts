@@ -1,5 +1,7 @@
-import { type RedisProcess, startRedis } from '@idsrv/test-redis';
+import { freePort, type RedisProcess, startRedis } from '@idsrv/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadServerConfiguration } from '../src/configuration.ts';
+import { startServer } from '../src/server.ts';
 import { FIXTURE_CONFIG } from './helpers.ts';
 import { type CliServer, spawnServe, tempConfig, token } from './lifecycle-helpers.ts';
 import { REDIS_CONFIG } from './redis-helpers.ts';
@@ -97,6 +99,51 @@ describe('/readyz on the memory store', () => {
       expect(ready.body.redis).toBeUndefined();
     } finally {
       server.kill();
+    }
+  });
+});
+
+describe('starting on Redis', () => {
+  it('starting - while the server waits for Redis every request gets a prompt 503 temporarily_unavailable; then it serves', async () => {
+    const redis = await startRedis();
+    // Redis is down when the server starts: the port opens at once, and the provider is built once Redis answers.
+    await redis.halt();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const configuration = await loadServerConfiguration(REDIS_CONFIG);
+    const starting = startServer({
+      definitions: configuration.definitions,
+      configFile: REDIS_CONFIG,
+      port,
+      host: '127.0.0.1',
+      redis: { url: redis.url, keyPrefix: 'starting:' },
+    });
+    try {
+      let early: Response | undefined;
+      for (let tries = 0; !early && tries < 100; tries++) {
+        early = await fetch(`${base}/connect/token`, { method: 'POST' }).catch(() => undefined);
+        if (!early) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(early?.status).toBe(503);
+      expect(early?.headers.get('retry-after')).toBe('1');
+      expect(await early?.json()).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'the server is starting',
+      });
+      // Probes too: the server is not live as a token service yet.
+      expect((await fetch(`${base}/healthz`)).status).toBe(503);
+
+      await redis.resume();
+      const running = await starting;
+      try {
+        expect((await token(base, 'service.client', 'api1')).status).toBe(200);
+        expect((await readyz(base)).status).toBe(200);
+      } finally {
+        await running.close();
+      }
+    } finally {
+      await starting.catch(() => undefined);
+      await redis.stop();
     }
   });
 });
