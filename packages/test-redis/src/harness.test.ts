@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawCommand, startRedis, startRedisCluster } from './index.ts';
+import { clusterNodes, rawCommand, startRedis, startRedisCluster } from './index.ts';
 
 describe('test-redis harness', () => {
   it('startRedis - answers PING; halt/resume keeps the port and, with persistence, the data', async () => {
@@ -14,6 +14,23 @@ describe('test-redis harness', () => {
       await redis.stop();
     }
     expect(redis.child).toBeUndefined();
+  });
+
+  it('startRedisCluster - with a replica per master: six nodes, three masters covering every slot, replicas in sync', async () => {
+    const cluster = await startRedisCluster({ replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+    try {
+      expect(cluster.nodes).toHaveLength(6);
+      const nodes = await clusterNodes(cluster.nodes[0]!.port);
+      const masters = nodes.filter((n) => n.role === 'master');
+      expect(masters).toHaveLength(3);
+      expect(nodes.filter((n) => n.role === 'replica')).toHaveLength(3);
+      const served = masters
+        .flatMap((m) => m.slots)
+        .reduce((sum, [first, last]) => sum + last - first + 1, 0);
+      expect(served).toBe(16384);
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('startRedisCluster - three masters reach cluster_state:ok', async () => {

@@ -197,7 +197,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
-/** A running Redis Cluster of masters without replicas. */
+/** A running Redis Cluster: masters, and replicas when asked for. */
 export interface RedisClusterProcess {
   readonly nodes: RedisProcess[];
   /** Seed nodes for `new Cluster(startupNodes)`. */
@@ -206,23 +206,75 @@ export interface RedisClusterProcess {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startRedisCluster}. */
+export interface StartRedisClusterOptions {
+  /** @default 3 */
+  masters?: number;
+  /** Replicas of each master (`--cluster-replicas`); with 1, a failed master's slots fail over. @default 0 */
+  replicasPerMaster?: number;
+  /**
+   * `cluster-node-timeout`, ms: how long a master may not answer before its replica is promoted.
+   * @default 5000
+   */
+  nodeTimeoutMs?: number;
+}
+
+/** One line of `CLUSTER NODES`, as the node on `port` sees the cluster now. */
+export interface ClusterNodeInfo {
+  readonly port: number;
+  readonly role: 'master' | 'replica';
+  /** Marked failed (`fail`) or possibly failed (`fail?`) by its peers. */
+  readonly failing: boolean;
+  /** Slot ranges served, `[first, last]` inclusive (masters only). */
+  readonly slots: [number, number][];
+}
+
+/** Reads `CLUSTER NODES` from the node on `port`. */
+export async function clusterNodes(port: number): Promise<ClusterNodeInfo[]> {
+  const reply = await rawCommand(port, 'CLUSTER NODES');
+  return reply
+    .replace(/^\$\d+\r\n/, '')
+    .split('\n')
+    .map((line) => line.trim().split(' '))
+    .filter((fields) => fields.length >= 8)
+    .map((fields) => {
+      const flags = fields[2]!.split(',');
+      return {
+        port: Number(/:(\d+)@/.exec(fields[1]!)?.[1]),
+        role: flags.includes('master') ? ('master' as const) : ('replica' as const),
+        failing: flags.includes('fail') || flags.includes('fail?'),
+        slots: fields
+          .slice(8)
+          .filter((range) => /^\d+(-\d+)?$/.test(range))
+          .map((range) => {
+            const [first, last = first] = range.split('-').map(Number);
+            return [first!, last!] as [number, number];
+          }),
+      };
+    });
+}
+
 /**
- * Starts a real Redis Cluster: `masters` processes with `--cluster-enabled yes`, joined by
- * `redis-cli --cluster create … --cluster-replicas 0`, resolved once every node reports `cluster_state:ok`.
+ * Starts a real Redis Cluster: `masters × (1 + replicasPerMaster)` processes with `--cluster-enabled yes`, joined by
+ * `redis-cli --cluster create … --cluster-replicas n`, resolved once every node reports `cluster_state:ok` and every
+ * replica is in sync with its master.
  *
  * @example
  * const cluster = await startRedisCluster();
  * afterAll(() => cluster.stop());
  * const client = new Cluster(cluster.startupNodes);
  */
-export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisClusterProcess> {
+export async function startRedisCluster(
+  options: StartRedisClusterOptions = {},
+): Promise<RedisClusterProcess> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 0;
   const nodes: RedisProcess[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
   };
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const port = await freePort({ busFree: true });
       nodes.push(
         await startRedis({
@@ -233,7 +285,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
             '--cluster-config-file',
             `nodes-${port}.conf`,
             '--cluster-node-timeout',
-            '5000',
+            String(options.nodeTimeoutMs ?? 5000),
           ],
         }),
       );
@@ -243,16 +295,21 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       'create',
       ...nodes.map((n) => `127.0.0.1:${n.port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (const node of nodes) {
-      while (!(await rawCommand(node.port, 'CLUSTER INFO')).includes('cluster_state:ok')) {
+    const until = async (port: number, command: string, expected: string) => {
+      while (!(await rawCommand(port, command)).includes(expected)) {
         if (Date.now() > deadline)
-          throw new Error(`cluster node ${node.port} did not reach cluster_state:ok`);
+          throw new Error(`cluster node ${port}: ${command} never showed ${expected}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+    };
+    for (const node of nodes) await until(node.port, 'CLUSTER INFO', 'cluster_state:ok');
+    // A replica serves a failover only once it holds its master's data.
+    for (const node of (await clusterNodes(nodes[0]!.port)).filter((n) => n.role === 'replica')) {
+      await until(node.port, 'INFO replication', 'master_link_status:up');
     }
   } catch (error) {
     await stop();
