@@ -195,10 +195,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : backend
       ? redisKeyRingStore(backend)
       : fileKeyRingStore(developmentKeyFile(options.configFile));
-  // Failed password-grant sign-ins, counted across provider rebuilds (key rotation) like the login page's.
-  const passwordThrottle = createLoginThrottle();
+  // Failed sign-ins, on the login page and with the password grant against one limit, kept across provider rebuilds
+  // (key rotation). On Redis every instance counts in Redis: N instances do not give an attacker N times the limit.
+  const loginThrottle = backend ? backend.store.createLoginThrottle() : createLoginThrottle();
   const buildProvider = async (jwks: { keys: JWK[] }) => {
-    const { users, interactions } = createServerInteractions(options.testUsers ?? [], store);
+    const { users, interactions } = createServerInteractions(options.testUsers ?? [], store, loginThrottle);
     const provider = await createIdsrvProvider({
       issuer,
       clients: store.clients,
@@ -210,7 +211,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       configuration: withSharedDPoPNonce(interactions.configuration, shared),
       // A loopback issuer is a development setup, whose relying parties (and back-channel logout URIs) are local too.
       allowLoopbackRequests: isLoopbackIssuer(issuer),
-      passwordGrant: { throttle: passwordThrottle },
+      passwordGrant: { throttle: loginThrottle },
     });
     interactions.mount(provider);
     // Request ids, request logs and metrics: first in the middleware chain, whatever is added after.

@@ -66,6 +66,23 @@ describe('idsrv grants on two instances sharing Redis', () => {
     }
   });
 
+  it('password grant - failed sign-ins are counted in Redis: five wrong passwords split across both instances block the right one at either', async () => {
+    const signIn = (server: RunningServer, password: string) =>
+      on(server, { grant_type: 'password', username: 'carol', password, scope: 'api1' }, [
+        'ropc.client',
+        'secret',
+      ]);
+    // Three failures at A, two at B: each instance alone stays under the limit of five.
+    for (const server of [a, b, a, b, a])
+      expect((await signIn(server, 'wrong')).body.error).toBe('invalid_grant');
+    for (const server of [a, b]) {
+      const blocked = await signIn(server, 'carol');
+      expect(blocked.status).toBe(400);
+      expect(blocked.body.error).toBe('invalid_grant');
+      expect(String(blocked.body.error_description)).toMatch(/too many failed sign-ins/);
+    }
+  });
+
   it('token exchange - a reference token issued by one instance is exchanged on the other', async () => {
     const issued = await on(
       a,

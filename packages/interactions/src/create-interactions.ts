@@ -1,4 +1,4 @@
-import type { OidcAdapterFactory, ResourceStore, UserStore } from '@idsrv/model';
+import type { LoginThrottle, OidcAdapterFactory, ResourceStore, UserStore } from '@idsrv/model';
 import { findAccountFromUsers } from '@idsrv/provider';
 import type Provider from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
@@ -20,11 +20,12 @@ export interface InteractionsOptions {
   /** Path prefix of the login and consent pages. @default '/interaction' */
   path?: string;
   /**
-   * Failed sign-ins allowed per username and per IP before the login page makes them wait; `false` turns it off.
-   * Counted in this process only (see `createLoginThrottle`).
-   * @default { maxFailuresPerUsername: 5, maxFailuresPerIp: 20, windowSeconds: 300 }
+   * Failed sign-ins allowed per username and per IP before the login page makes them wait: limits for a throttle in
+   * this process's memory (`createLoginThrottle`), a throttle of your own — one shared by several instances, such as
+   * the Redis store's `createLoginThrottle()`, or the one you also give the password grant — or `false` (off).
+   * @default { maxFailuresPerUsername: 5, maxFailuresPerIp: 20, windowSeconds: 300 }, in memory
    */
-  throttle?: LoginThrottleOptions | false;
+  throttle?: LoginThrottleOptions | LoginThrottle | false;
   /** The name in the pages' header and titles. @default 'idsrv' */
   productName?: string;
 }
@@ -55,7 +56,12 @@ export function createInteractions(options: InteractionsOptions): Interactions {
   const path = (options.path ?? '/interaction').replace(/\/+$/, '');
   const productName = options.productName ?? 'idsrv';
   const consents = createConsentStore(options.adapter);
-  const throttle = options.throttle === false ? undefined : createLoginThrottle(options.throttle);
+  const throttle =
+    options.throttle === false
+      ? undefined
+      : isThrottle(options.throttle)
+        ? options.throttle
+        : createLoginThrottle(options.throttle);
   let mounted = false;
 
   const configuration: Configuration = {
@@ -107,4 +113,8 @@ export function createInteractions(options: InteractionsOptions): Interactions {
  */
 export function mountInteractions(provider: Provider, interactions: Interactions): Provider {
   return interactions.mount(provider);
+}
+
+function isThrottle(value: LoginThrottleOptions | LoginThrottle | undefined): value is LoginThrottle {
+  return typeof (value as LoginThrottle | undefined)?.retryAfter === 'function';
 }

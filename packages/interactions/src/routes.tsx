@@ -1,4 +1,4 @@
-import type { ResourceStore, UserStore } from '@idsrv/model';
+import type { LoginThrottle, ResourceStore, UserStore } from '@idsrv/model';
 import { clientSettings } from '@idsrv/provider';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -10,7 +10,6 @@ import { renderPage } from './pages/layout.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { describeScopes, indicatorsOf, oidcScopeNames, split } from './scopes.ts';
 import { sendPage } from './security-headers.ts';
-import type { LoginThrottle } from './throttle.ts';
 
 /** What the interaction routes need. */
 export interface InteractionRoutesOptions {
@@ -120,7 +119,7 @@ export function interactionRoutes(provider: Provider, options: InteractionRoutes
     }
     const username = (form.get('username') ?? '').trim();
     const password = form.get('password') ?? '';
-    const wait = options.throttle?.retryAfter(username, ctx.ip) ?? 0;
+    const wait = (await options.throttle?.retryAfter(username, ctx.ip)) ?? 0;
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       return loginPage(ctx, details, { username, error: LOGIN_MESSAGES.throttled(wait), status: 429 });
@@ -128,10 +127,10 @@ export function interactionRoutes(provider: Provider, options: InteractionRoutes
     const user =
       username && password ? await options.users.validateCredentials(username, password) : undefined;
     if (!user) {
-      options.throttle?.failed(username, ctx.ip);
+      await options.throttle?.failed(username, ctx.ip);
       return loginPage(ctx, details, { username, error: LOGIN_MESSAGES.invalid, status: 401 });
     }
-    options.throttle?.succeeded(username);
+    await options.throttle?.succeeded(username);
     return finish(ctx, { login: { accountId: user.subjectId, amr: ['pwd'], remember: true } });
   };
 

@@ -1,25 +1,13 @@
-/** Options of {@link createLoginThrottle}. */
-export interface LoginThrottleOptions {
-  /** Failed sign-ins allowed per username within `windowSeconds`. @default 5 */
-  maxFailuresPerUsername?: number;
-  /** Failed sign-ins allowed per client IP address within `windowSeconds`. @default 20 */
-  maxFailuresPerIp?: number;
-  /** Length of the counting window, in seconds; a blocked key is free again when its window ends. @default 300 */
-  windowSeconds?: number;
+import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, type LoginThrottleLimits } from '@idsrv/model';
+
+export type { LoginThrottle };
+
+/** Options of {@link createLoginThrottle}: the limits (see `LoginThrottleLimits`) and how much to remember. */
+export interface LoginThrottleOptions extends LoginThrottleLimits {
   /** Keys tracked at most; the oldest windows are dropped first. @default 10000 */
   maxKeys?: number;
   /** The clock, in milliseconds (tests). @default Date.now */
   now?: () => number;
-}
-
-/** A throttle of failed sign-ins. */
-export interface LoginThrottle {
-  /** Seconds to wait before this username or IP may try again, or 0 when it may try now. */
-  retryAfter(username: string, ip: string): number;
-  /** Counts a failed attempt against the username and the IP. */
-  failed(username: string, ip: string): void;
-  /** Clears the username's count (the IP's stays: one success does not excuse many failures). */
-  succeeded(username: string): void;
 }
 
 interface Window {
@@ -28,18 +16,23 @@ interface Window {
 }
 
 /**
- * A fixed-window counter of failed sign-ins per username and per IP address, held in this process's memory. Several
- * instances behind a load balancer each count on their own (an attacker gets N × the limit); put a shared limiter in
- * front for that. Usernames are counted case-insensitively.
+ * A fixed-window counter of failed sign-ins per username and per IP address, held in this process's memory (its
+ * methods answer synchronously). Several instances behind a load balancer each count on their own (an attacker gets
+ * N × the limit): give them one shared throttle instead, such as the Redis store's `createLoginThrottle`. Usernames
+ * are counted case-insensitively.
  *
  * @example
  * const throttle = createLoginThrottle({ maxFailuresPerUsername: 5, windowSeconds: 300 });
  * if (throttle.retryAfter(username, ip) > 0) { … show "too many attempts" … }
  */
-export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
-  const perUser = options.maxFailuresPerUsername ?? 5;
-  const perIp = options.maxFailuresPerIp ?? 20;
-  const windowMs = (options.windowSeconds ?? 300) * 1000;
+export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle & {
+  retryAfter(username: string, ip: string): number;
+  failed(username: string, ip: string): void;
+  succeeded(username: string): void;
+} {
+  const perUser = options.maxFailuresPerUsername ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUsername;
+  const perIp = options.maxFailuresPerIp ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerIp;
+  const windowMs = (options.windowSeconds ?? LOGIN_THROTTLE_DEFAULTS.windowSeconds) * 1000;
   const maxKeys = options.maxKeys ?? 10_000;
   const now = options.now ?? Date.now;
   // A Map iterates in insertion order, and a window is re-inserted when it restarts: the first entry is the oldest.

@@ -64,6 +64,8 @@ export {
 export type {
   ClientStore,
   IdsrvStore,
+  LoginThrottle,
+  LoginThrottleLimits,
   MutableClientStore,
   OidcAdapter,
   OidcAdapterFactory,
@@ -73,6 +75,7 @@ export type {
   UserClaim,
   UserStore,
 } from './stores.ts';
+export { LOGIN_THROTTLE_DEFAULTS } from './stores.ts';
 export {
   DEFAULT_USER_CODE_TYPE,
   isUserCodeType,

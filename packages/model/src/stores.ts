@@ -159,6 +159,41 @@ export interface IdsrvStore {
   dispose(): Promise<void>;
 }
 
+/**
+ * A throttle of failed sign-ins per username and per client IP address, shared by the login page
+ * (`@idsrv/interactions`) and the password grant (`@idsrv/provider`). Implementations: `createLoginThrottle` of
+ * `@idsrv/interactions` (this process's memory, synchronous) and the Redis store's `createLoginThrottle` (one count for
+ * every instance on one Redis). Callers `await` every method, so either kind fits.
+ *
+ * - Usernames are counted case-insensitively; the window is fixed, in seconds, from the first failure it counts.
+ * - A store that cannot answer (Redis down) rejects; callers then fail the sign-in rather than skip the check.
+ */
+export interface LoginThrottle {
+  /** Seconds to wait before this username or IP may try again, or 0 when it may try now. */
+  retryAfter(username: string, ip: string): number | Promise<number>;
+  /** Counts a failed attempt against the username and the IP. */
+  failed(username: string, ip: string): void | Promise<void>;
+  /** Clears the username's count (the IP's stays: one success does not excuse many failures). */
+  succeeded(username: string): void | Promise<void>;
+}
+
+/** The limits of a {@link LoginThrottle}: failures allowed per username and per IP within a fixed window. */
+export interface LoginThrottleLimits {
+  /** Failed attempts allowed per username (case-insensitive) within the window. @default 5 */
+  maxFailuresPerUsername?: number;
+  /** Failed attempts allowed per client IP address within the window. @default 20 */
+  maxFailuresPerIp?: number;
+  /** Length of the window, in seconds, from its first failure. @default 300 */
+  windowSeconds?: number;
+}
+
+/** The defaults of {@link LoginThrottleLimits}, shared by every kind of throttle. */
+export const LOGIN_THROTTLE_DEFAULTS: Required<LoginThrottleLimits> = Object.freeze({
+  maxFailuresPerUsername: 5,
+  maxFailuresPerIp: 20,
+  windowSeconds: 300,
+});
+
 /** One claim of a user (IdentityServer's `Claim`): a type such as `name` or `email` and its value as text. */
 export interface UserClaim {
   readonly type: string;

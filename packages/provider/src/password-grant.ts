@@ -1,4 +1,4 @@
-import type { SerializedClient, UserStore } from '@idsrv/model';
+import type { LoginThrottle, SerializedClient, UserStore } from '@idsrv/model';
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSettings } from './client-settings.ts';
@@ -12,23 +12,17 @@ export const PASSWORD_GRANT_TYPE = 'password';
 export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope'] as const;
 
 /**
- * A throttle of failed password checks, the shape of `createLoginThrottle()` of `@idsrv/interactions` (so one
- * implementation serves the login page and the password grant).
+ * A throttle of failed password checks: the `LoginThrottle` contract of `@idsrv/model`, so one throttle serves the
+ * login page and the password grant (`createLoginThrottle()` of `@idsrv/interactions`, or the Redis store's).
  */
-export interface CredentialThrottle {
-  /** Seconds to wait before this username or IP may try again, or 0 when it may try now. */
-  retryAfter(username: string, ip: string): number;
-  /** Counts a failed attempt against the username and the IP. */
-  failed(username: string, ip: string): void;
-  /** Clears the username's count after a success. */
-  succeeded(username: string): void;
-}
+export type CredentialThrottle = LoginThrottle;
 
 /** Options of the password grant (`passwordGrant` of `IdsrvProviderOptions`). */
 export interface PasswordGrantOptions {
   /**
    * Limits failed password checks per username and per client IP; while a username or IP is blocked the grant answers
-   * `invalid_grant` without checking the password at all. Pass `createLoginThrottle()` of `@idsrv/interactions`.
+   * `invalid_grant` without checking the password at all. Pass `createLoginThrottle()` of `@idsrv/interactions`, or
+   * the Redis store's `createLoginThrottle()` to count across instances.
    * @default undefined (not throttled)
    */
   throttle?: CredentialThrottle;
@@ -68,7 +62,7 @@ export function passwordGrantHandler(deps: Dependencies) {
     const scopes = userScopes(params, settings, staticScopes, await deps.support.allowedApiScopes(settings));
 
     // Checked before the password, so that a blocked username or address learns nothing from the answer.
-    const wait = deps.throttle?.retryAfter(username, ctx.ip) ?? 0;
+    const wait = (await deps.throttle?.retryAfter(username, ctx.ip)) ?? 0;
     if (wait > 0) {
       throw invalidGrant(
         `too many failed sign-ins; try again in ${wait} seconds`,
@@ -77,10 +71,10 @@ export function passwordGrantHandler(deps: Dependencies) {
     }
     const user = await deps.users.validateCredentials(username, password);
     if (!user) {
-      deps.throttle?.failed(username, ctx.ip);
+      await deps.throttle?.failed(username, ctx.ip);
       throw invalidGrant('invalid_username_or_password', 'password grant: invalid credentials');
     }
-    deps.throttle?.succeeded(username);
+    await deps.throttle?.succeeded(username);
 
     await issueUserTokens(ctx, deps.support, staticScopes, { accountId: user.subjectId, scopes });
   };

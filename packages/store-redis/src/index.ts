@@ -15,6 +15,7 @@ export {
   type RedisClientStore,
   type RedisClientStoreOptions,
 } from './redis-client-store.ts';
+export { createRedisLoginThrottle, type RedisLoginThrottleOptions } from './redis-login-throttle.ts';
 export {
   createRedisResourceStore,
   type RedisResourceStore,

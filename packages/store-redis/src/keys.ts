@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IdsrvError } from '@idsrv/model';
 
 /** Default of `keyPrefix`. */
@@ -16,6 +17,7 @@ export const DEFAULT_KEY_PREFIX = 'idsrv:';
  * | `{prefix}client:{clientId}`                  | string | a client definition (JSON)                             |
  * | `{prefix}resources`                          | string | every identity resource, API scope and API resource (JSON) |
  * | `{prefix}server:keys`                        | string | the instances' shared signing keys, cookie keys and DPoP nonce secret (JSON) |
+ * | `{prefix}throttle:{u|i}:{hash}`              | string | failed sign-ins of one username or IP in the current window (expires with it) |
  *
  * The braces around the grant id are a Redis Cluster hash tag: only the part between them is hashed, so a grant's
  * records and its index are in one hash slot, and the Lua scripts that write or revoke them together run on one
@@ -38,6 +40,11 @@ export interface RedisKeys {
   /** `SCAN MATCH` pattern of every client key. */
   readonly clientPattern: string;
   readonly resources: string;
+  /**
+   * A login throttle's counter: `kind` `u` (a username, already lower-cased) or `i` (an IP address). The name is a
+   * SHA-256 of the value, so no username or address is readable in Redis.
+   */
+  throttle(kind: 'u' | 'i', value: string): string;
   readonly serverKeys: string;
   /** The pub/sub channel that announces client and resource changes to every instance. */
   readonly changes: string;
@@ -67,6 +74,8 @@ export function createKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     client: (id) => `${prefix}client:${id}`,
     clientPattern: `${escapeGlob(prefix)}client:*`,
     resources: `${prefix}resources`,
+    throttle: (kind, value) =>
+      `${prefix}throttle:${kind}:${createHash('sha256').update(value).digest('base64url')}`,
     serverKeys: `${prefix}server:keys`,
     changes: `${prefix}changes`,
   };

@@ -4,6 +4,8 @@ import {
   type ClientInput,
   type IdentityResourceInput,
   type IdsrvStore,
+  type LoginThrottle,
+  type LoginThrottleLimits,
   ModelValidationError,
   type OidcAdapterFactory,
   validateDefinitions,
@@ -13,6 +15,7 @@ import { createKeys, DEFAULT_KEY_PREFIX, type RedisKeys } from './keys.ts';
 import { createRedisAdapter } from './redis-adapter.ts';
 import { countKeys, guarded, type RedisConnection } from './redis-client.ts';
 import { createRedisClientStore, type RedisClientStore } from './redis-client-store.ts';
+import { createRedisLoginThrottle } from './redis-login-throttle.ts';
 import { createRedisResourceStore, type RedisResourceStore } from './redis-resource-store.ts';
 
 /** How many clients `importDefinitions` writes at once. */
@@ -89,6 +92,11 @@ export interface RedisStore extends IdsrvStore {
    * until the subscriber connection has subscribed, and whenever it is down (reads then go to Redis).
    */
   readonly subscribed: boolean;
+  /**
+   * A login throttle counted in this store's Redis, under its prefix: every instance sharing the store shares the
+   * counts (see {@link createRedisLoginThrottle}). Give the same one to the login page and the password grant.
+   */
+  createLoginThrottle(limits?: LoginThrottleLimits): LoginThrottle;
   /** Round trip time of a PING in ms; rejects with `ERR_STORE_UNAVAILABLE` when Redis does not answer. */
   ping(): Promise<number>;
   /** Counts this store's adapter keys with SCAN (every master of a Cluster). For tests and operators. */
@@ -198,6 +206,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (written === 'OK') return created;
         return JSON.parse((await client.get(keys.serverKeys)) as string) as T;
       }),
+
+    createLoginThrottle: (limits = {}) => createRedisLoginThrottle({ ...limits, client, keys }),
 
     ping: () =>
       guarded('ping', async () => {

@@ -153,3 +153,28 @@ end
 if current == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
+
+/**
+ * Counts one failed sign-in in a fixed window: increments the counter and, when this failure opened the window, sets
+ * its lifetime. One script, so the window is opened exactly once even when instances count at the same instant.
+ *
+ * KEYS[1] the counter. ARGV[1] the window, in ms. Returns the count.
+ */
+export const COUNT_FAILURE = lua(`
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`);
+
+/**
+ * The ms left in a counter's window when it has reached its limit, else 0.
+ *
+ * KEYS[1] the counter. ARGV[1] the limit. Returns the ms to wait (0: may try now).
+ */
+export const THROTTLE_WAIT = lua(`
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count < tonumber(ARGV[1]) then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+return ttl
+`);

@@ -291,6 +291,79 @@ describe('redis store: client cache across instances', () => {
   });
 });
 
+describe.each([
+  ['single node', () => [single, other] as const],
+  ['cluster', () => [clustered, otherClustered] as const],
+])('redis store: login throttle (%s)', (_, connections) => {
+  /** Two instances' throttles on one Redis and prefix, with small limits. */
+  const pair = (limits: Parameters<RedisStore['createLoginThrottle']>[0] = {}) => {
+    const [first, second] = connections();
+    const a = open(first);
+    const b = createRedisStore({ client: second, keyPrefix: a.keyPrefix });
+    onTestFinished(() => b.dispose());
+    const all = { maxFailuresPerUsername: 3, maxFailuresPerIp: 5, windowSeconds: 60, ...limits };
+    return { a, throttles: [a.createLoginThrottle(all), b.createLoginThrottle(all)] as const };
+  };
+
+  it('throttle - failures counted on two instances add up: the limit blocks the username at both, for any IP', async () => {
+    const { throttles } = pair();
+    const [one, two] = throttles;
+    await one.failed('Carol', '10.0.0.1');
+    await two.failed('carol', '10.0.0.2');
+    expect(await one.retryAfter('carol', '10.0.0.9')).toBe(0);
+    await two.failed('CAROL', '10.0.0.3');
+    for (const throttle of throttles) {
+      const wait = await throttle.retryAfter('carol', '10.0.0.9');
+      expect(wait).toBeGreaterThan(55);
+      expect(wait).toBeLessThanOrEqual(60);
+    }
+    expect(await one.retryAfter('dave', '10.0.0.9')).toBe(0);
+  });
+
+  it('throttle - concurrent failures on both instances are all counted', async () => {
+    const { throttles } = pair({ maxFailuresPerUsername: 20 });
+    await Promise.all(Array.from({ length: 19 }, (_, i) => throttles[i % 2]!.failed('erin', `10.1.0.${i}`)));
+    expect(await throttles[0].retryAfter('erin', '10.9.9.9')).toBe(0);
+    await throttles[1].failed('erin', '10.1.1.1');
+    expect(await throttles[0].retryAfter('erin', '10.9.9.9')).toBeGreaterThan(0);
+  });
+
+  it('throttle - the IP limit counts every username; a success clears the username, not the IP', async () => {
+    const { throttles } = pair();
+    const [one, two] = throttles;
+    for (const name of ['u1', 'u2', 'u3', 'u4']) await one.failed(name, '192.0.2.7');
+    await two.failed('frank', '192.0.2.7');
+    expect(await two.retryAfter('someone-else', '192.0.2.7')).toBeGreaterThan(0);
+    await one.failed('frank', '198.51.100.1');
+    await one.failed('frank', '198.51.100.1');
+    expect(await one.retryAfter('frank', '198.51.100.2')).toBeGreaterThan(0);
+    await two.succeeded('Frank');
+    expect(await one.retryAfter('frank', '198.51.100.2')).toBe(0);
+    expect(await one.retryAfter('frank', '192.0.2.7')).toBeGreaterThan(0);
+  });
+
+  it('throttle - the window ends: the counters expire and the username may try again', async () => {
+    const { throttles } = pair({ windowSeconds: 1 });
+    for (let i = 0; i < 3; i++) await throttles[0].failed('grace', '203.0.113.5');
+    expect(await throttles[1].retryAfter('grace', '203.0.113.6')).toBe(1);
+    await vi.waitFor(async () => expect(await throttles[1].retryAfter('grace', '203.0.113.6')).toBe(0), {
+      timeout: 3000,
+      interval: 50,
+    });
+  });
+
+  it('throttle - counters are named by a hash: no username or address is readable in the keys', async () => {
+    const { a, throttles } = pair();
+    await throttles[0].failed('heidi@example.com', '203.0.113.77');
+    const key = a.keys.throttle('u', 'heidi@example.com');
+    expect(key).not.toContain('heidi');
+    expect(a.keys.throttle('i', '203.0.113.77')).not.toContain('203.0.113');
+    const [first] = connections();
+    expect(await first.get(key)).toBe('1');
+    expect(await first.pttl(key)).toBeGreaterThan(55_000);
+  });
+});
+
 describe('redis store: caller errors', () => {
   it('upsert - a lifetime that is not a number of seconds, or a payload that is not JSON, is a TypeError', async () => {
     const sessions = open(single).adapter('Session');
@@ -379,6 +452,11 @@ describe('redis store: Redis unavailable', () => {
     });
     await expect(store.clients.findClientById('svc')).rejects.toMatchObject({
       code: 'ERR_STORE_UNAVAILABLE',
+    });
+    // The login throttle fails closed: a sign-in it cannot check is refused (503), not waved through.
+    await expect(store.createLoginThrottle().retryAfter('alice', '127.0.0.1')).rejects.toMatchObject({
+      code: 'ERR_STORE_UNAVAILABLE',
+      statusCode: 503,
     });
     expect(Date.now() - started).toBeLessThan(1500);
 
