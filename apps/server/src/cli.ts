@@ -24,6 +24,7 @@ import {
   type ServeObservabilityCliOptions,
   serveObservabilityOptions,
 } from './observability/cli-options.ts';
+import { describeRedis } from './redis-section.ts';
 
 // The same list as @idsrv/provider's SIGNING_ALGORITHMS, kept here so that `hash-secret` and `check` do not load
 // oidc-provider (which prints a runtime warning on Node 20); the type check keeps the two in step.
@@ -94,6 +95,7 @@ program
   .addOption(redisCliOptions()[0]!)
   .addOption(redisCliOptions()[1]!)
   .addOption(redisCliOptions()[2]!)
+  .addOption(redisCliOptions()[3]!)
   .addOption(lifecycle.watch)
   .addOption(lifecycle.noWatch)
   .addOption(lifecycle.shutdownTimeout)
@@ -156,8 +158,8 @@ program
       );
       if (redis)
         logger.info(
-          { store: 'redis', key_prefix: redis.keyPrefix ?? 'idsrv:' },
-          `store: Redis (clients and resources from Redis, key prefix '${redis.keyPrefix ?? 'idsrv:'}')`,
+          { store: 'redis', redis: describeRedis(redis), key_prefix: redis.keyPrefix ?? 'idsrv:' },
+          `store: Redis at ${describeRedis(redis)} (clients and resources from Redis, key prefix '${redis.keyPrefix ?? 'idsrv:'}')`,
         );
       logger.info(`discovery: ${running.issuer}/.well-known/openid-configuration`);
       if (metrics) logger.info(`metrics: ${running.metricsUrl ?? `${running.url}/metrics`} (Prometheus)`);

@@ -3,16 +3,20 @@ import { resolve } from 'node:path';
 import { type Client, IdsrvError, type Resources } from '@idsrv/model';
 import { type Command, Option } from 'commander';
 import { loadServerConfiguration } from './configuration.ts';
-import type { RedisSection } from './redis-section.ts';
+import { describeRedis, type RedisSection } from './redis-section.ts';
 
 /** What `serve` and `clients …` take to reach Redis. */
 export interface RedisCliOptions {
   redis?: string;
   redisPrefix?: string;
   redisCluster?: boolean;
+  redisSentinel?: string;
 }
 
-/** The `--redis`, `--redis-prefix` and `--redis-cluster` options (`IDSRV_REDIS_URL` in the environment). */
+/**
+ * The `--redis`, `--redis-prefix`, `--redis-cluster` and `--redis-sentinel` options (`IDSRV_REDIS_URL`,
+ * `IDSRV_REDIS_PREFIX`, `IDSRV_REDIS_SENTINEL` in the environment).
+ */
 export function redisCliOptions(): Option[] {
   return [
     new Option(
@@ -24,6 +28,10 @@ export function redisCliOptions(): Option[] {
       "key prefix; instances with the same Redis and prefix are one server (default 'idsrv:')",
     ).env('IDSRV_REDIS_PREFIX'),
     new Option('--redis-cluster', 'the URL names seed nodes of a Redis Cluster'),
+    new Option(
+      '--redis-sentinel <name>',
+      'the URL names Redis Sentinels, which monitor the master called <name>',
+    ).env('IDSRV_REDIS_SENTINEL'),
   ];
 }
 
@@ -31,14 +39,16 @@ export function redisCliOptions(): Option[] {
 export function resolveRedis(
   cli: RedisCliOptions,
   section: RedisSection,
-): { url: string; keyPrefix?: string; cluster: boolean } | undefined {
+): { url: string; keyPrefix?: string; cluster: boolean; sentinel?: string } | undefined {
   const url = cli.redis ?? section?.url;
   if (!url) return undefined;
   const keyPrefix = cli.redisPrefix ?? section?.keyPrefix;
+  const sentinel = cli.redisSentinel ?? section?.sentinel;
   return {
     url,
     ...(keyPrefix !== undefined ? { keyPrefix } : {}),
     cluster: cli.redisCluster ?? section?.cluster ?? false,
+    ...(sentinel !== undefined ? { sentinel } : {}),
   };
 }
 
@@ -68,7 +78,7 @@ export function addClientsCommands(
     async (options: RedisCliOptions & { config: string; environment?: string; prune?: boolean }) => {
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
       const redis = needRedis(resolveRedis(options, configuration.redis), 'clients import');
-      const { openRedisBackend, describeRedis } = await import('./redis.ts');
+      const { openRedisBackend } = await import('./redis.ts');
       const backend = await openRedisBackend({ redis });
       try {
         const report = await backend.store.importDefinitions(configuration.definitions, {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The `Redis` section of appsettings.json, bound like the `IdentityServer` section (keys case-insensitive, and
  * `Redis__Url=…` in the environment): `{ "Redis": { "Url": "redis://127.0.0.1:6379", "KeyPrefix": "idsrv:",
- * "Cluster": false } }`. `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the
+ * "Cluster": false, "Sentinel": "mymaster" } }` (`Sentinel`: the master's name; `Url` then lists the sentinels). `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the
  * configuration (`check`) loads neither ioredis nor oidc-provider.
  */
 export const redisSectionSchema = z
@@ -11,7 +11,31 @@ export const redisSectionSchema = z
     url: z.string().min(1).optional(),
     keyPrefix: z.string().optional(),
     cluster: z.boolean().default(false),
+    // The master's name in Redis Sentinel; `url` then lists the sentinels.
+    sentinel: z.string().min(1).optional(),
+  })
+  .refine((section) => !(section.cluster && section.sentinel), {
+    message:
+      'Cluster and Sentinel exclude each other: a Cluster fails over by itself (give each master a replica)',
+    path: ['sentinel'],
   })
   .optional();
 
 export type RedisSection = z.output<typeof redisSectionSchema>;
+
+/**
+ * Where the server's Redis is, for logs and messages: the URL with any credentials masked, and the mode (a Cluster, or
+ * the master Sentinel names).
+ */
+export function describeRedis(options: {
+  url: string;
+  cluster?: boolean;
+  sentinel?: string | undefined;
+}): string {
+  const mode = options.cluster
+    ? ' (cluster)'
+    : options.sentinel
+      ? ` (sentinel master '${options.sentinel}')`
+      : '';
+  return options.url.replace(/\/\/[^@/]*@/g, '//***@') + mode;
+}

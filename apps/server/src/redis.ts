@@ -4,6 +4,7 @@ import { generateSigningKey, type SigningAlgorithm, type StoredKeyRing } from '@
 import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { JWK } from 'jose';
+import { describeRedis } from './redis-section.ts';
 
 /** Where the server keeps its state when it runs on Redis. */
 export interface RedisServerOptions {
@@ -16,6 +17,13 @@ export interface RedisServerOptions {
   keyPrefix?: string;
   /** Treat `url` as seed nodes of a Redis Cluster. @default false */
   cluster?: boolean;
+  /**
+   * The name of the master that Redis Sentinel monitors (`sentinel monitor NAME …`): `url` then lists the sentinels,
+   * `redis://[user:password@]sentinel1:26379,redis://sentinel2:26379`, and the client connects to whichever node the
+   * sentinels name master now, again after a failover. The first URL's user and password are the master's.
+   * Not with `cluster`. @default undefined (no Sentinel)
+   */
+  sentinel?: string;
 }
 
 /** How long the server waits for Redis at start before it gives up, in ms. */
@@ -36,13 +44,31 @@ export const FAIL_FAST_OPTIONS = {
 
 /** Opens the connection described by `options` (not yet necessarily ready). */
 export function connectRedis(options: RedisServerOptions): RedisConnection {
-  if (!options.cluster) return new Redis(options.url, FAIL_FAST_OPTIONS);
+  if (options.cluster && options.sentinel) {
+    throw new IdsrvError(
+      'ERR_CONFIG_INVALID',
+      'Redis: Cluster and Sentinel exclude each other; a Cluster fails over by itself (give each master a replica)',
+    );
+  }
+  if (!options.cluster && !options.sentinel) return new Redis(options.url, FAIL_FAST_OPTIONS);
   const urls = options.url
     .split(',')
     .map((entry) => new URL(entry.includes('://') ? entry : `redis://${entry}`));
   const nodes = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
   // Credentials and TLS of the first seed node apply to every node.
   const first = urls[0]!;
+  if (options.sentinel) {
+    return new Redis({
+      ...FAIL_FAST_OPTIONS,
+      sentinels: nodes,
+      name: options.sentinel,
+      // Asking the sentinels again after a failed attempt, as often as the connection itself retries.
+      sentinelRetryStrategy: FAIL_FAST_OPTIONS.retryStrategy,
+      ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+      ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+      ...(first.protocol === 'rediss:' ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    });
+  }
   const { retryStrategy: _unused, ...nodeOptions } = FAIL_FAST_OPTIONS;
   const clusterOptions: ClusterOptions = {
     enableOfflineQueue: false,
@@ -104,11 +130,6 @@ export interface RedisBackend {
   /** Readiness: resolves with the PING time in ms, rejects while Redis does not answer. */
   ping(): Promise<number>;
   close(): Promise<void>;
-}
-
-/** Human-readable form of the Redis target, without credentials. */
-export function describeRedis(options: RedisServerOptions): string {
-  return options.url.replace(/\/\/[^@/]*@/g, '//***@') + (options.cluster ? ' (cluster)' : '');
 }
 
 /**

@@ -75,6 +75,22 @@ describe('idsrv CLI', () => {
     expect(result.stderr).toMatch(/appsettings\.json:\d+:\d+ IdentityServer\.Clients\[0\]\.RedirectUris/);
   });
 
+  it('check - a Redis section with both Cluster and Sentinel is refused, naming the file and the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idsrv-cli-'));
+    const file = join(dir, 'appsettings.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        IdentityServer: { Clients: [] },
+        Redis: { Url: 'redis://127.0.0.1:26379', Cluster: true, Sentinel: 'mymaster' },
+      }),
+    );
+    const result = await idsrv('check', '--config', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toMatch(/Redis\.Sentinel.*Cluster and Sentinel exclude each other/);
+  });
+
   it('serve - refuses to start on a bad configuration and exits non-zero', async () => {
     const result = await idsrv('serve', '--config', badConfig(), '--port', '0');
     expect(result.code).toBe(1);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Provider from 'oidc-provider';
+import { expect } from 'vitest';
 import { loadServerConfiguration } from '../src/configuration.ts';
 import type { RedisServerOptions } from '../src/redis.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
@@ -175,4 +176,44 @@ export function clientCredentials(base: string, clientId = 'service.client') {
     clientId,
     'secret',
   ]);
+}
+
+/**
+ * Refreshes `refreshToken` (a reusable one) at `base` every 200 ms until it is served, while Redis fails over: every
+ * answer before that must be a prompt, clean `503 server_error` (never a 500 or a hang; each request has 10 s).
+ * Resolves with the last answer (200, unless `timeoutMs` ran out) and the statuses seen.
+ */
+export async function refreshUntilServed(
+  base: string,
+  refreshToken: string,
+  clientId: string,
+  timeoutMs = 30_000,
+) {
+  const seen: number[] = [];
+  const deadline = Date.now() + timeoutMs;
+  let last = await refresh(base, refreshToken, clientId);
+  seen.push(last.status);
+  while (last.status !== 200 && Date.now() < deadline) {
+    expect(last.status, JSON.stringify(last.body)).toBe(503);
+    expect(last.body.error).toBe('server_error');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    last = await refresh(base, refreshToken, clientId);
+    seen.push(last.status);
+  }
+  return { last, seen };
+}
+
+/** A grant of reuse.client (whose refresh tokens are reusable, so a refresh that failed half-way can be sent again). */
+export async function reusableGrant(server: { url: string; provider: Provider }) {
+  const minted = await mintAuthorizationCode(server.provider, 'reuse.client');
+  const tokens = await redeem(server.url, minted, 'reuse.client');
+  expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+  return { grantId: minted.grantId, refreshToken: String(tokens.body.refresh_token) };
+}
+
+/** Everything works on `server`: a new grant, client_credentials, readiness. */
+export async function expectServing(server: { url: string; provider: Provider }) {
+  await reusableGrant(server);
+  expect((await clientCredentials(server.url)).status).toBe(200);
+  expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterNodes, rawCommand, startRedis, startRedisCluster } from './index.ts';
+import { clusterNodes, rawCommand, startRedis, startRedisCluster, startRedisSentinel } from './index.ts';
 
 describe('test-redis harness', () => {
   it('startRedis - answers PING; halt/resume keeps the port and, with persistence, the data', async () => {
@@ -30,6 +30,22 @@ describe('test-redis harness', () => {
       expect(served).toBe(16384);
     } finally {
       await cluster.stop();
+    }
+  });
+
+  it('startRedisSentinel - a master, its replica in sync, and a sentinel that knows both', async () => {
+    const sentinel = await startRedisSentinel({ name: 'harness' });
+    try {
+      expect(sentinel.nodes).toHaveLength(2);
+      expect(await rawCommand(sentinel.nodes[0]!.port, 'INFO replication')).toContain('role:master');
+      expect(await rawCommand(sentinel.nodes[1]!.port, 'INFO replication')).toContain(
+        'master_link_status:up',
+      );
+      const info = await rawCommand(sentinel.sentinels[0]!.port, 'INFO sentinel');
+      expect(info).toContain(`name=harness,status=ok,address=127.0.0.1:${sentinel.nodes[0]!.port},slaves=1`);
+      expect(sentinel.url).toBe(sentinel.sentinels[0]!.url);
+    } finally {
+      await sentinel.stop();
     }
   });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,11 @@ export interface StartRedisOptions {
   port?: number;
   /** The server's working folder (AOF, nodes.conf). @default a new temporary folder, removed by `stop()` */
   dir?: string;
+  /**
+   * Lines of a configuration file, written to the folder and given first (Sentinel needs a file it can rewrite).
+   * @default none
+   */
+  config?: string;
 }
 
 /** A running `redis-server` process on 127.0.0.1. */
@@ -130,7 +135,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'idsrv-redis-'));
+  const configFile = options.config === undefined ? [] : [join(dir, 'redis.conf')];
+  if (options.config !== undefined) writeFileSync(configFile[0]!, options.config);
   const args = [
+    ...configFile,
     '--port',
     String(port),
     '--bind',
@@ -320,4 +328,67 @@ export async function startRedisCluster(
     startupNodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
     stop,
   };
+}
+
+/** A master with replicas watched by Redis Sentinel. */
+export interface RedisSentinelProcess {
+  /** The master's name in Sentinel (`sentinel monitor NAME`). */
+  readonly name: string;
+  /** The master at start, then its replicas. */
+  readonly nodes: RedisProcess[];
+  readonly sentinels: RedisProcess[];
+  /** The sentinels' URLs, comma-separated: what `--redis` takes with `--redis-sentinel NAME`. */
+  readonly url: string;
+  /** Stops every process and removes their folders. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a master, `replicas` replicas (`--replicaof`) and `sentinels` sentinels (`redis-server FILE --sentinel`,
+ * quorum 1) that fail the master over after `downAfterMs` of silence; resolves once the replicas are in sync and every
+ * sentinel knows them.
+ */
+export async function startRedisSentinel(
+  options: { name?: string; replicas?: number; sentinels?: number; downAfterMs?: number } = {},
+): Promise<RedisSentinelProcess> {
+  const name = options.name ?? 'idsrv';
+  const nodes: RedisProcess[] = [];
+  const sentinels: RedisProcess[] = [];
+  const stop = async () => {
+    await Promise.all([...sentinels, ...nodes].map((n) => n.stop()));
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const until = async (port: number, command: string, expected: string) => {
+    while (!(await rawCommand(port, command)).includes(expected)) {
+      if (Date.now() > deadline)
+        throw new Error(`redis on port ${port}: ${command} never showed ${expected}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    const master = await startRedis();
+    nodes.push(master);
+    for (let i = 0; i < (options.replicas ?? 1); i++) {
+      const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+      nodes.push(replica);
+      await until(replica.port, 'INFO replication', 'master_link_status:up');
+    }
+    for (let i = 0; i < (options.sentinels ?? 1); i++) {
+      const sentinel = await startRedis({
+        config: [
+          `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+          `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
+          `sentinel failover-timeout ${name} 5000`,
+          '',
+        ].join('\n'),
+        args: ['--sentinel'],
+      });
+      sentinels.push(sentinel);
+      await until(sentinel.port, 'INFO sentinel', `slaves=${nodes.length - 1},`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name, nodes, sentinels, url: sentinels.map((s) => s.url).join(','), stop };
 }
