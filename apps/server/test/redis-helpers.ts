@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Provider from 'oidc-provider';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { loadServerConfiguration } from '../src/configuration.ts';
 import type { RedisServerOptions } from '../src/redis.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
@@ -211,9 +211,19 @@ export async function reusableGrant(server: { url: string; provider: Provider })
   return { grantId: minted.grantId, refreshToken: String(tokens.body.refresh_token) };
 }
 
-/** Everything works on `server`: a new grant, client_credentials, readiness. */
+/**
+ * Everything works on `server`: a new grant, client_credentials, readiness — and the change subscription is live again
+ * (`cache: 'live'`; while it is down every client lookup reads Redis), within 10 s.
+ */
 export async function expectServing(server: { url: string; provider: Provider }) {
   await reusableGrant(server);
   expect((await clientCredentials(server.url)).status).toBe(200);
-  expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  await vi.waitFor(
+    async () => {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ redis: { status: 'up', cache: 'live' } });
+    },
+    { timeout: 10_000, interval: 200 },
+  );
 }
