@@ -27,6 +27,9 @@ export interface ChangeFeedOptions {
   subscriber?: RedisConnection;
 }
 
+/** How long after the subscription was lost the feed tries to subscribe again, when no reconnection does it (ms). */
+const RESUBSCRIBE_DELAY_MS = 500;
+
 export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   const { client, channel } = options;
   const owned = options.subscriber === undefined;
@@ -42,13 +45,28 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     generation++;
     for (const listener of listeners) listener(message);
   };
+  let subscribing = false;
+  let retry: NodeJS.Timeout | undefined;
+  // A Cluster reports a node lost (`-node`, `node error`) without its own status leaving 'ready', so no 'ready' follows
+  // to subscribe again: after a failover the cache would stay bypassed for good. Subscribing once more (idempotent;
+  // ioredis sends it to whichever node now holds the subscription) tells when the feed is whole again.
+  const resubscribeLater = () => {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (closed || live) return;
+      if (subscriber.status === 'ready') void up().then(() => (live ? undefined : resubscribeLater()));
+      // Otherwise the connection is reconnecting, and its 'ready' subscribes.
+    }, RESUBSCRIBE_DELAY_MS);
+    retry.unref();
+  };
   const down = () => {
     if (live) {
       live = false;
       reset('*');
     }
+    resubscribeLater();
   };
-  let subscribing = false;
   const up = async () => {
     // ioredis may report 'ready' more than once for one connection: only a change from down to up resets the caches
     // (a reset while up would only throw away entries nothing has invalidated).
@@ -100,6 +118,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
       if (closed) return;
       closed = true;
       live = false;
+      if (retry) clearTimeout(retry);
       if (owned) subscriber.disconnect();
       else await subscriber.unsubscribe(channel).catch(() => {});
     },
