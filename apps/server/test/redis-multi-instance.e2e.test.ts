@@ -43,6 +43,39 @@ async function userinfo(base: string, accessToken: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/**
+ * A browser's session for the login pages: it keeps cookies across requests to either instance and does not follow
+ * redirects (they name the shared issuer; the test chooses which instance follows them).
+ */
+function newBrowser() {
+  const jar = new Map<string, string>();
+  return async (base: string, path: string, form?: URLSearchParams) => {
+    const response = await fetch(`${base}${path}`, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: form } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, ...value] = pair!.split('=');
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value.join('=') === '') jar.delete(name!.trim());
+      else jar.set(name!.trim(), value.join('='));
+    }
+    const location = response.headers.get('location');
+    // Redirects name the shared issuer; the test chooses which instance follows them.
+    const next = location ? new URL(location, ISSUER) : undefined;
+    return {
+      status: response.status,
+      next: next && `${next.pathname}${next.search}`,
+      body: await response.text(),
+    };
+  };
+}
+
 describe('two Provider instances on one Redis (in-process servers)', () => {
   const prefix = 'inproc:';
   let a: RunningServer;
@@ -58,32 +91,7 @@ describe('two Provider instances on one Redis (in-process servers)', () => {
   }, 60_000);
 
   it('code flow through the login and consent pages - every step on the other instance than the one before', async () => {
-    const jar = new Map<string, string>();
-    const browse = async (base: string, path: string, form?: URLSearchParams) => {
-      const response = await fetch(`${base}${path}`, {
-        method: form ? 'POST' : 'GET',
-        redirect: 'manual',
-        headers: {
-          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        ...(form ? { body: form } : {}),
-      });
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const [name, ...value] = pair!.split('=');
-        if (/expires=Thu, 01 Jan 1970/i.test(line) || value.join('=') === '') jar.delete(name!.trim());
-        else jar.set(name!.trim(), value.join('='));
-      }
-      const location = response.headers.get('location');
-      // Redirects name the shared issuer; the test chooses which instance follows them.
-      const next = location ? new URL(location, ISSUER) : undefined;
-      return {
-        status: response.status,
-        next: next && `${next.pathname}${next.search}`,
-        body: await response.text(),
-      };
-    };
+    const browse = newBrowser();
     const verifier = randomUUID() + randomUUID();
     const authorize = new URLSearchParams({
       client_id: 'web.client',
@@ -241,6 +249,34 @@ describe('two Provider instances on one Redis (in-process servers)', () => {
     const accepted = await request(b.url, await proof(b.url, challenged.nonce!));
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
     expect(accepted.body.token_type).toBe('DPoP');
+  });
+
+  it('login page - failed sign-ins are counted in Redis: five wrong passwords split across both instances make the sixth wait at either', async () => {
+    const browse = newBrowser();
+    const authorize = new URLSearchParams({
+      client_id: 'web.client',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: REDIRECT_URI,
+      code_challenge: createHash('sha256').update(randomUUID()).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
+    const start = await browse(a.url, `/connect/authorize?${authorize}`);
+    expect(start.status, start.body).toBe(303);
+    // An unknown username counts like a known one (the answer must not tell them apart), and blocks no one else.
+    const signIn = (base: string) =>
+      browse(
+        base,
+        `${start.next}/login`,
+        new URLSearchParams({ username: 'mallory', password: 'guess', action: 'login' }),
+      );
+    // Three at A, two at B: each instance alone stays under the limit of five.
+    for (const base of [a.url, b.url, a.url, b.url, a.url]) expect((await signIn(base)).status).toBe(401);
+    for (const base of [a.url, b.url]) {
+      const throttled = await signIn(base);
+      expect(throttled.status, throttled.body).toBe(429);
+      expect(throttled.body).toContain('Too many failed sign-in attempts');
+    }
   });
 
   it('restart - an instance closed and started again honours every grant issued before', async () => {
