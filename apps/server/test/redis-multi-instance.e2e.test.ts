@@ -5,6 +5,7 @@ import { type RedisProcess, startRedis } from '@idsrv/test-redis';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
+import { httpSession } from './http-session.ts';
 import {
   ALICE,
   clientCredentials,
@@ -48,30 +49,15 @@ async function userinfo(base: string, accessToken: string) {
  * redirects (they name the shared issuer; the test chooses which instance follows them).
  */
 function newBrowser() {
-  const jar = new Map<string, string>();
+  const { request } = httpSession();
   return async (base: string, path: string, form?: URLSearchParams) => {
-    const response = await fetch(`${base}${path}`, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: form } : {}),
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, ...value] = pair!.split('=');
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value.join('=') === '') jar.delete(name!.trim());
-      else jar.set(name!.trim(), value.join('='));
-    }
-    const location = response.headers.get('location');
+    const response = await request(`${base}${path}`, form);
     // Redirects name the shared issuer; the test chooses which instance follows them.
-    const next = location ? new URL(location, ISSUER) : undefined;
+    const next = response.location ? new URL(response.location) : undefined;
     return {
       status: response.status,
       next: next && `${next.pathname}${next.search}`,
-      body: await response.text(),
+      body: response.body,
     };
   };
 }
