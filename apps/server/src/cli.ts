@@ -57,6 +57,7 @@ const environmentOption = () =>
 
 const lifecycle = serveLifecycleOptions();
 const observability = serveObservabilityOptions();
+const [redisUrl, redisPrefix, redisCluster, redisSentinel] = redisCliOptions();
 
 const program = new Command('idsrv')
   .description('An OAuth 2.0 / OpenID Connect token service for clients defined the IdentityServer way.')
@@ -92,10 +93,10 @@ program
       .argParser(positiveInteger)
       .env('IDSRV_MEMORY_MAX_ENTRIES'),
   )
-  .addOption(redisCliOptions()[0]!)
-  .addOption(redisCliOptions()[1]!)
-  .addOption(redisCliOptions()[2]!)
-  .addOption(redisCliOptions()[3]!)
+  .addOption(redisUrl!)
+  .addOption(redisPrefix!)
+  .addOption(redisCluster!)
+  .addOption(redisSentinel!)
   .addOption(lifecycle.watch)
   .addOption(lifecycle.noWatch)
   .addOption(lifecycle.shutdownTimeout)

@@ -3,9 +3,14 @@ import { z } from 'zod';
 /**
  * The `Redis` section of appsettings.json, bound like the `IdentityServer` section (keys case-insensitive, and
  * `Redis__Url=…` in the environment): `{ "Redis": { "Url": "redis://127.0.0.1:6379", "KeyPrefix": "idsrv:",
- * "Cluster": false, "Sentinel": "mymaster" } }` (`Sentinel`: the master's name; `Url` then lists the sentinels). `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the
- * configuration (`check`) loads neither ioredis nor oidc-provider.
+ * "Cluster": false, "Sentinel": "mymaster" } }` (`Sentinel`: the master's name; `Url` then lists the sentinels).
+ * `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the configuration (`check`) loads
+ * neither ioredis nor oidc-provider.
  */
+/** Why a Redis target cannot be both: the configuration check and the connection say the same. */
+export const CLUSTER_OR_SENTINEL =
+  'Cluster and Sentinel exclude each other: a Cluster fails over by itself (give each master a replica)';
+
 export const redisSectionSchema = z
   .strictObject({
     url: z.string().min(1).optional(),
@@ -15,8 +20,7 @@ export const redisSectionSchema = z
     sentinel: z.string().min(1).optional(),
   })
   .refine((section) => !(section.cluster && section.sentinel), {
-    message:
-      'Cluster and Sentinel exclude each other: a Cluster fails over by itself (give each master a replica)',
+    message: CLUSTER_OR_SENTINEL,
     path: ['sentinel'],
   })
   .optional();

@@ -4,7 +4,7 @@ import { generateSigningKey, type SigningAlgorithm, type StoredKeyRing } from '@
 import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { JWK } from 'jose';
-import { describeRedis } from './redis-section.ts';
+import { CLUSTER_OR_SENTINEL, describeRedis } from './redis-section.ts';
 
 /** Where the server keeps its state when it runs on Redis. */
 export interface RedisServerOptions {
@@ -45,10 +45,7 @@ export const FAIL_FAST_OPTIONS = {
 /** Opens the connection described by `options` (not yet necessarily ready). */
 export function connectRedis(options: RedisServerOptions): RedisConnection {
   if (options.cluster && options.sentinel) {
-    throw new IdsrvError(
-      'ERR_CONFIG_INVALID',
-      'Redis: Cluster and Sentinel exclude each other; a Cluster fails over by itself (give each master a replica)',
-    );
+    throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${CLUSTER_OR_SENTINEL}`);
   }
   if (!options.cluster && !options.sentinel) return new Redis(options.url, FAIL_FAST_OPTIONS);
   const urls = options.url

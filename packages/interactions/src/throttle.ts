@@ -1,4 +1,4 @@
-import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, type LoginThrottleLimits } from '@idsrv/model';
+import { type LoginThrottle, type LoginThrottleLimits, loginThrottleLimits } from '@idsrv/model';
 
 export type { LoginThrottle };
 
@@ -30,9 +30,10 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   failed(username: string, ip: string): void;
   succeeded(username: string): void;
 } {
-  const perUser = options.maxFailuresPerUsername ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUsername;
-  const perIp = options.maxFailuresPerIp ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerIp;
-  const windowMs = (options.windowSeconds ?? LOGIN_THROTTLE_DEFAULTS.windowSeconds) * 1000;
+  const limits = loginThrottleLimits(options);
+  const perUser = limits.maxFailuresPerUsername;
+  const perIp = limits.maxFailuresPerIp;
+  const windowMs = limits.windowSeconds * 1000;
   const maxKeys = options.maxKeys ?? 10_000;
   const now = options.now ?? Date.now;
   // A Map iterates in insertion order, and a window is re-inserted when it restarts: the first entry is the oldest.

@@ -30,6 +30,7 @@ export {
 } from './grant-types.ts';
 export { assertInsertable } from './insert-rules.ts';
 export { type JwkSecretProblem, jwkSecretProblem } from './jwk-secrets.ts';
+export { LOGIN_THROTTLE_DEFAULTS, loginThrottleLimits } from './login-throttle.ts';
 export { closestName } from './names.ts';
 export {
   deserializeClient,
@@ -75,7 +76,6 @@ export type {
   UserClaim,
   UserStore,
 } from './stores.ts';
-export { LOGIN_THROTTLE_DEFAULTS } from './stores.ts';
 export {
   DEFAULT_USER_CODE_TYPE,
   isUserCodeType,

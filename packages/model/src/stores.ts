@@ -187,13 +187,6 @@ export interface LoginThrottleLimits {
   windowSeconds?: number;
 }
 
-/** The defaults of {@link LoginThrottleLimits}, shared by every kind of throttle. */
-export const LOGIN_THROTTLE_DEFAULTS: Required<LoginThrottleLimits> = Object.freeze({
-  maxFailuresPerUsername: 5,
-  maxFailuresPerIp: 20,
-  windowSeconds: 300,
-});
-
 /** One claim of a user (IdentityServer's `Claim`): a type such as `name` or `email` and its value as text. */
 export interface UserClaim {
   readonly type: string;

@@ -290,6 +290,14 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
     const space = spaceOf(modelName);
     const copyOut = (entry: Entry | undefined): OidcPayload | undefined =>
       entry ? structuredClone(entry.payload) : undefined;
+    /** Stores a new record (the caller made sure `id` has none), making room first. */
+    const add = (id: string, payload: OidcPayload, expiresAt: number): void => {
+      makeRoom(modelName);
+      const entry: Entry = { modelName, id, payload, expiresAt, seq: seq++, heapIndex: -1 };
+      space.records.set(id, entry);
+      heap.push(entry);
+      index(space, entry);
+    };
 
     return {
       async upsert(id, payload, expiresIn) {
@@ -314,11 +322,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
           index(space, existing);
           return;
         }
-        makeRoom(modelName);
-        const entry: Entry = { modelName, id, payload: copy, expiresAt, seq: seq++, heapIndex: -1 };
-        space.records.set(id, entry);
-        heap.push(entry);
-        index(space, entry);
+        add(id, copy, expiresAt);
       },
 
       async insert(id, payload, expiresIn) {
@@ -330,17 +334,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
         // id exactly one finds nothing.
         if (live(space, id, at)) return false;
         reclaimExpired(at);
-        makeRoom(modelName);
-        const entry: Entry = {
-          modelName,
-          id,
-          payload: copy,
-          expiresAt: expiryOf(expiresIn, at),
-          seq: seq++,
-          heapIndex: -1,
-        };
-        space.records.set(id, entry);
-        heap.push(entry);
+        add(id, copy, expiryOf(expiresIn, at));
         return true;
       },
 

@@ -1,4 +1,4 @@
-import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, type LoginThrottleLimits } from '@idsrv/model';
+import { type LoginThrottle, type LoginThrottleLimits, loginThrottleLimits } from '@idsrv/model';
 import type { RedisKeys } from './keys.ts';
 import { guarded, type RedisConnection, runScript } from './redis-client.ts';
 import { COUNT_FAILURE, THROTTLE_WAIT } from './scripts.ts';
@@ -23,9 +23,10 @@ export interface RedisLoginThrottleOptions extends LoginThrottleLimits {
  */
 export function createRedisLoginThrottle(options: RedisLoginThrottleOptions): LoginThrottle {
   const { client, keys } = options;
-  const perUser = options.maxFailuresPerUsername ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUsername;
-  const perIp = options.maxFailuresPerIp ?? LOGIN_THROTTLE_DEFAULTS.maxFailuresPerIp;
-  const windowMs = Math.round((options.windowSeconds ?? LOGIN_THROTTLE_DEFAULTS.windowSeconds) * 1000);
+  const limits = loginThrottleLimits(options);
+  const perUser = limits.maxFailuresPerUsername;
+  const perIp = limits.maxFailuresPerIp;
+  const windowMs = Math.round(limits.windowSeconds * 1000);
   const userKey = (username: string) => keys.throttle('u', username.toLowerCase());
   const ipKey = (ip: string) => keys.throttle('i', ip);
   const waitMs = async (key: string, limit: number) =>

@@ -205,6 +205,20 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
+/**
+ * Polls a node with `command` until its reply holds `expected`; throws once `deadline` (ms since the epoch) has
+ * passed. Never sleeps a fixed time.
+ */
+function untilReply(deadline: number) {
+  return async (port: number, command: string, expected: string): Promise<void> => {
+    while (!(await rawCommand(port, command)).includes(expected)) {
+      if (Date.now() > deadline)
+        throw new Error(`redis on port ${port}: ${command} never showed ${expected}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+}
+
 /** A running Redis Cluster: masters, and replicas when asked for. */
 export interface RedisClusterProcess {
   readonly nodes: RedisProcess[];
@@ -306,14 +320,7 @@ export async function startRedisCluster(
       String(replicas),
       '--cluster-yes',
     ]);
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    const until = async (port: number, command: string, expected: string) => {
-      while (!(await rawCommand(port, command)).includes(expected)) {
-        if (Date.now() > deadline)
-          throw new Error(`cluster node ${port}: ${command} never showed ${expected}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const until = untilReply(Date.now() + READY_TIMEOUT_MS);
     for (const node of nodes) await until(node.port, 'CLUSTER INFO', 'cluster_state:ok');
     // A replica serves a failover only once it holds its master's data.
     for (const node of (await clusterNodes(nodes[0]!.port)).filter((n) => n.role === 'replica')) {
@@ -357,14 +364,7 @@ export async function startRedisSentinel(
   const stop = async () => {
     await Promise.all([...sentinels, ...nodes].map((n) => n.stop()));
   };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  const until = async (port: number, command: string, expected: string) => {
-    while (!(await rawCommand(port, command)).includes(expected)) {
-      if (Date.now() > deadline)
-        throw new Error(`redis on port ${port}: ${command} never showed ${expected}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = untilReply(Date.now() + READY_TIMEOUT_MS);
   try {
     const master = await startRedis();
     nodes.push(master);
