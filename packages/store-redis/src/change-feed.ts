@@ -27,6 +27,13 @@ export interface ChangeFeedOptions {
   subscriber?: RedisConnection;
 }
 
+/** What the feed needs of an ioredis connection it watches. */
+interface EventEmitterLike {
+  readonly status: string;
+  once(event: 'end', listener: () => void): unknown;
+  off(event: 'end', listener: () => void): unknown;
+}
+
 /** How long after the subscription was lost the feed tries to subscribe again, when no reconnection does it (ms). */
 const RESUBSCRIBE_DELAY_MS = 500;
 
@@ -78,12 +85,37 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
         // Anything cached while the subscription was down may have missed messages.
         reset('*');
         live = true;
+        watchClusterSubscription();
       }
     } catch {
       // Not subscribed yet: stay not live; the next 'ready' tries again.
     } finally {
       subscribing = false;
     }
+  };
+
+  // A Cluster subscribes on a connection of its own to one node (ioredis's `ClusterSubscriber`). When that connection
+  // ends, ioredis opens another to some node and subscribes again — and tells nobody: the Cluster emits nothing when
+  // the node's pool connection was idle. A change published in between is lost while the feed would still look live.
+  // So the feed watches the connection its subscription went to, and takes the loss as 'down' (reset, bypass, then
+  // subscribe again, which lands on the new connection). `subscriber` is not public API: without it (another ioredis)
+  // this watch is skipped and such a loss is bounded by `clientCacheTtl` alone, as before.
+  let watched: EventEmitterLike | undefined;
+  const lostClusterSubscription = () => {
+    watched = undefined;
+    down();
+  };
+  const watchClusterSubscription = () => {
+    if (!subscriber.isCluster) return;
+    const connection = (
+      subscriber as unknown as { subscriber?: { getInstance?(): unknown } }
+    ).subscriber?.getInstance?.() as EventEmitterLike | null | undefined;
+    if (!connection || typeof connection.once !== 'function' || connection === watched) return;
+    watched?.off('end', lostClusterSubscription);
+    watched = connection;
+    // Subscribed, but on a connection that has already ended: ioredis has moved on since.
+    if (connection.status === 'end') return lostClusterSubscription();
+    connection.once('end', lostClusterSubscription);
   };
 
   // Messages are `{sender} {change}`. A store drops its own cache entries when it writes; the echo of its own message
@@ -119,6 +151,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
       closed = true;
       live = false;
       if (retry) clearTimeout(retry);
+      watched?.off('end', lostClusterSubscription);
       if (owned) subscriber.disconnect();
       else await subscriber.unsubscribe(channel).catch(() => {});
     },

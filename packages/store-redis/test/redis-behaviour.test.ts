@@ -218,31 +218,56 @@ describe('redis store: client cache across instances', () => {
     expect((await store.clients.findClientById('svc'))?.clientName).toBe('by hand');
   });
 
-  it('cache - while the subscription is down the cache is bypassed, so no change can be missed', async () => {
-    const store = open(single, { clientCacheTtl: 3600 });
-    await live(store);
-    await store.clients.putClient(serviceClient('svc', { clientName: 'v1' }));
-    expect((await store.clients.findClientById('svc'))?.clientName).toBe('v1');
-    // A change that sends no message (by hand in Redis) stays unseen while the subscription is up: the cache is used…
-    await single.set(
-      store.keys.client('svc'),
-      JSON.stringify(serviceClient('svc', { clientName: 'by hand' })),
-    );
-    expect((await store.clients.findClientById('svc'))?.clientName).toBe('v1');
-    // …and the moment the subscriber connection drops (messages could be missed), reads go to Redis again.
-    await single.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
-    await vi.waitFor(() => expect(store.clients.findCachedClient('svc')).toBeUndefined(), {
-      timeout: 2000,
-      interval: 5,
-    });
-    await vi.waitFor(
-      async () => expect((await store.clients.findClientById('svc'))?.clientName).toBe('by hand'),
-      {
+  it.each([
+    ['single node', () => single as RedisConnection],
+    // On a Cluster, ioredis subscribes on a connection of its own to one node and, when that connection ends, moves
+    // the subscription to another without any event on the Cluster: the feed has to notice by itself.
+    ['cluster', () => clustered as RedisConnection],
+  ])(
+    'cache (%s) - while the subscription is down the cache is bypassed, so no change can be missed',
+    async (_name, connection) => {
+      const client = connection();
+      const store = open(client, { clientCacheTtl: 3600 });
+      await live(store);
+      await store.clients.putClient(serviceClient('svc', { clientName: 'v1' }));
+      expect((await store.clients.findClientById('svc'))?.clientName).toBe('v1');
+      // A change that sends no message (by hand in Redis; as a change published while the subscription was being
+      // moved would be lost) stays unseen while the subscription is up: the cache is used…
+      await client.set(
+        store.keys.client('svc'),
+        JSON.stringify(serviceClient('svc', { clientName: 'by hand' })),
+      );
+      expect((await store.clients.findClientById('svc'))?.clientName).toBe('v1');
+      // …and the moment the subscriber connection drops (messages could be missed), reads go to Redis again.
+      const nodes = client instanceof Cluster ? client.nodes('all') : [client];
+      await Promise.all(nodes.map((node) => node.call('CLIENT', 'KILL', 'TYPE', 'pubsub')));
+      await vi.waitFor(() => expect(store.clients.findCachedClient('svc')).toBeUndefined(), {
         timeout: 2000,
         interval: 5,
-      },
-    );
-  });
+      });
+      await vi.waitFor(
+        async () => expect((await store.clients.findClientById('svc'))?.clientName).toBe('by hand'),
+        { timeout: 2000, interval: 5 },
+      );
+      // Subscribed again (on a Cluster, on whichever connection ioredis moved it to): the cache serves once more, and
+      // a change made on another instance still reaches it.
+      await live(store);
+      const other = createRedisStore({ client, keyPrefix: store.keyPrefix });
+      onTestFinished(() => other.dispose());
+      await vi.waitFor(
+        async () => {
+          await store.clients.findClientById('svc');
+          expect(store.clients.findCachedClient('svc')?.clientName).toBe('by hand');
+        },
+        { timeout: 2000, interval: 5 },
+      );
+      await other.clients.putClient(serviceClient('svc', { clientName: 'v3' }));
+      await vi.waitFor(() => expect(store.clients.findCachedClient('svc')).toBeUndefined(), {
+        timeout: 2000,
+        interval: 5,
+      });
+    },
+  );
 
   it('cache - a re-read of an unchanged client keeps the same object (the provider caches by identity)', async () => {
     let now = Date.now();
