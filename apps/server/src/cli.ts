@@ -57,7 +57,8 @@ const environmentOption = () =>
 
 const lifecycle = serveLifecycleOptions();
 const observability = serveObservabilityOptions();
-const [redisUrl, redisPrefix, redisCluster, redisSentinel] = redisCliOptions();
+const [redisUrl, redisPrefix, redisCluster, redisSentinel, redisSentinelPassword, redisSentinelUsername] =
+  redisCliOptions();
 
 const program = new Command('idsrv')
   .description('An OAuth 2.0 / OpenID Connect token service for clients defined the IdentityServer way.')
@@ -97,6 +98,8 @@ program
   .addOption(redisPrefix!)
   .addOption(redisCluster!)
   .addOption(redisSentinel!)
+  .addOption(redisSentinelPassword!)
+  .addOption(redisSentinelUsername!)
   .addOption(lifecycle.watch)
   .addOption(lifecycle.noWatch)
   .addOption(lifecycle.shutdownTimeout)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type Client, IdsrvError, type Resources } from '@idsrv/model';
 import { type Command, Option } from 'commander';
 import { loadServerConfiguration } from './configuration.ts';
+import type { RedisServerOptions } from './redis.ts';
 import { describeRedis, type RedisSection } from './redis-section.ts';
 
 /** What `serve` and `clients …` take to reach Redis. */
@@ -11,11 +12,14 @@ export interface RedisCliOptions {
   redisPrefix?: string;
   redisCluster?: boolean;
   redisSentinel?: string;
+  redisSentinelPassword?: string;
+  redisSentinelUsername?: string;
 }
 
 /**
- * The `--redis`, `--redis-prefix`, `--redis-cluster` and `--redis-sentinel` options (`IDSRV_REDIS_URL`,
- * `IDSRV_REDIS_PREFIX`, `IDSRV_REDIS_SENTINEL` in the environment).
+ * The `--redis`, `--redis-prefix`, `--redis-cluster`, `--redis-sentinel` and `--redis-sentinel-password`/`-username`
+ * options (`IDSRV_REDIS_URL`, `IDSRV_REDIS_PREFIX`, `IDSRV_REDIS_SENTINEL`, `IDSRV_REDIS_SENTINEL_PASSWORD`,
+ * `IDSRV_REDIS_SENTINEL_USERNAME` in the environment).
  */
 export function redisCliOptions(): Option[] {
   return [
@@ -32,6 +36,13 @@ export function redisCliOptions(): Option[] {
       '--redis-sentinel <name>',
       'the URL names Redis Sentinels, which monitor the master called <name>',
     ).env('IDSRV_REDIS_SENTINEL'),
+    new Option(
+      '--redis-sentinel-password <password>',
+      "the sentinels' own password, if they have one (the master's goes in the URL); prefer the environment variable",
+    ).env('IDSRV_REDIS_SENTINEL_PASSWORD'),
+    new Option('--redis-sentinel-username <name>', "the sentinels' ACL user, with their password").env(
+      'IDSRV_REDIS_SENTINEL_USERNAME',
+    ),
   ];
 }
 
@@ -39,16 +50,20 @@ export function redisCliOptions(): Option[] {
 export function resolveRedis(
   cli: RedisCliOptions,
   section: RedisSection,
-): { url: string; keyPrefix?: string; cluster: boolean; sentinel?: string } | undefined {
+): (RedisServerOptions & { cluster: boolean }) | undefined {
   const url = cli.redis ?? section?.url;
   if (!url) return undefined;
   const keyPrefix = cli.redisPrefix ?? section?.keyPrefix;
   const sentinel = cli.redisSentinel ?? section?.sentinel;
+  const sentinelPassword = cli.redisSentinelPassword ?? section?.sentinelPassword;
+  const sentinelUsername = cli.redisSentinelUsername ?? section?.sentinelUsername;
   return {
     url,
     ...(keyPrefix !== undefined ? { keyPrefix } : {}),
     cluster: cli.redisCluster ?? section?.cluster ?? false,
     ...(sentinel !== undefined ? { sentinel } : {}),
+    ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
+    ...(sentinelUsername !== undefined ? { sentinelUsername } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { generateSigningKey, type SigningAlgorithm, type StoredKeyRing } from '@
 import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { JWK } from 'jose';
-import { CLUSTER_OR_SENTINEL, describeRedis } from './redis-section.ts';
+import { CLUSTER_OR_SENTINEL, describeRedis, SENTINEL_CREDENTIALS_NEED_SENTINEL } from './redis-section.ts';
 
 /** Where the server keeps its state when it runs on Redis. */
 export interface RedisServerOptions {
@@ -24,6 +24,13 @@ export interface RedisServerOptions {
    * Not with `cluster`. @default undefined (no Sentinel)
    */
   sentinel?: string;
+  /**
+   * The sentinels' own password (their `requirepass`), when they have one; the master's is in `url`. Only with
+   * `sentinel`. @default undefined
+   */
+  sentinelPassword?: string;
+  /** The sentinels' ACL user, with {@link sentinelPassword}. Only with `sentinel`. @default undefined */
+  sentinelUsername?: string;
 }
 
 /** How long the server waits for Redis at start before it gives up, in ms. */
@@ -47,6 +54,9 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
   if (options.cluster && options.sentinel) {
     throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${CLUSTER_OR_SENTINEL}`);
   }
+  if (!options.sentinel && (options.sentinelPassword || options.sentinelUsername)) {
+    throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${SENTINEL_CREDENTIALS_NEED_SENTINEL}`);
+  }
   if (!options.cluster && !options.sentinel) return new Redis(options.url, FAIL_FAST_OPTIONS);
   const urls = options.url
     .split(',')
@@ -64,6 +74,8 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
       ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
       ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
       ...(first.protocol === 'rediss:' ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+      ...(options.sentinelUsername ? { sentinelUsername: options.sentinelUsername } : {}),
+      ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
     });
   }
   const { retryStrategy: _unused, ...nodeOptions } = FAIL_FAST_OPTIONS;
@@ -80,24 +92,35 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
   return new Cluster(nodes, clusterOptions);
 }
 
-/** Resolves once the connection is ready; rejects with `ERR_STORE_UNAVAILABLE` after `timeoutMs`. */
+/**
+ * Resolves once the connection is ready; rejects with `ERR_STORE_UNAVAILABLE` after `timeoutMs`, naming the last
+ * connection error (a refused password says `NOAUTH` or `WRONGPASS` there, rather than only "did not answer").
+ */
 function whenReady(client: RedisConnection, what: string, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
+    let lastError: string | undefined;
+    const onError = (error: Error) => {
+      lastError = error.message;
+    };
     const timer = setTimeout(() => {
       client.off('ready', onReady);
+      client.off('error', onError);
+      const because = lastError ? ` Last error: ${lastError}` : '';
       reject(
         new IdsrvError(
           'ERR_STORE_UNAVAILABLE',
-          `Redis at ${what} did not answer within ${timeoutMs / 1000} s. Is it running, and is the URL right?`,
+          `Redis at ${what} did not answer within ${timeoutMs / 1000} s. Is it running, and are the URL and passwords right?${because}`,
         ),
       );
     }, timeoutMs);
     const onReady = () => {
       clearTimeout(timer);
+      client.off('error', onError);
       resolve();
     };
     client.once('ready', onReady);
+    client.on('error', onError);
   });
 }
 

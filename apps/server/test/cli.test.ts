@@ -95,6 +95,26 @@ describe('idsrv CLI', () => {
     );
   });
 
+  it('check - a sentinel password without Sentinel is refused, naming the file and the path, and not printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idsrv-cli-'));
+    const file = join(dir, 'appsettings.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        IdentityServer: { Clients: [] },
+        Redis: { Url: 'redis://127.0.0.1:6379', SentinelPassword: 'sentinel-secret' },
+      }),
+    );
+    const result = await idsrv('check', '--config', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `${basename(dir)}/appsettings\\.json:\\d+:\\d+ Redis\\.SentinelPassword: SentinelPassword and SentinelUsername .* need Sentinel`,
+      ),
+    );
+    expect(result.stdout + result.stderr).not.toContain('sentinel-secret');
+  });
+
   it('serve - refuses to start on a bad configuration and exits non-zero', async () => {
     const result = await idsrv('serve', '--config', badConfig(), '--port', '0');
     expect(result.code).toBe(1);

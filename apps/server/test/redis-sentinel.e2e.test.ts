@@ -2,6 +2,7 @@ import { type RedisSentinelProcess, rawCommand, startRedisSentinel } from '@idsr
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
+  clientCredentials,
   copyConfig,
   expectServing,
   mintAuthorizationCode,
@@ -9,6 +10,7 @@ import {
   refresh,
   refreshUntilServed,
   reusableGrant,
+  runCli,
   spawnServer,
   startRedisServer,
 } from './redis-helpers.ts';
@@ -75,5 +77,70 @@ describe('idsrv on Redis Sentinel', () => {
     // The replica is the master now.
     expect(await rawCommand(replica!.port, 'INFO replication')).toContain('role:master');
     await expectServing(server);
+  });
+});
+
+// Sentinels with a password of their own (`requirepass` in their configuration, as Helm charts for Redis set up by
+// default), and a master with another one: the master's goes in the URL, the sentinels' in
+// IDSRV_REDIS_SENTINEL_PASSWORD (or `Redis:SentinelPassword`).
+describe('idsrv on Redis Sentinel with passwords', () => {
+  let locked: RedisSentinelProcess;
+  let lockedUrl: string;
+  beforeAll(async () => {
+    locked = await startRedisSentinel({
+      name: 'idsrv-locked',
+      password: 'node-secret',
+      sentinelPassword: 'sentinel-secret',
+    });
+    // The first URL's credentials are the master's.
+    lockedUrl = locked.url.replace('redis://', 'redis://:node-secret@');
+  }, 60_000);
+  afterAll(async () => {
+    await locked?.stop();
+  }, 60_000);
+
+  it("sentinel auth - the sentinels' password from the environment and the master's from the URL: tokens are served, and neither password is printed", async () => {
+    const spawned = await spawnServer(
+      [
+        '--config',
+        file,
+        '--redis',
+        lockedUrl,
+        '--redis-sentinel',
+        'idsrv-locked',
+        '--redis-prefix',
+        'locked:',
+      ],
+      { IDSRV_REDIS_SENTINEL_PASSWORD: 'sentinel-secret' },
+    );
+    try {
+      const tokens = await clientCredentials(spawned.url);
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      // The clients were seeded into the master through the sentinels, with the master's password.
+      expect(await rawCommand(locked.nodes[0]!.port, 'DBSIZE', 1000, 'node-secret')).not.toBe(':0\r\n');
+      expect(spawned.output()).toContain("sentinel master 'idsrv-locked'");
+      expect(spawned.output()).not.toContain('node-secret');
+      expect(spawned.output()).not.toContain('sentinel-secret');
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it("sentinel auth - without the sentinels' password the server refuses to start and says what Redis answered", async () => {
+    const result = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      file,
+      '--redis',
+      lockedUrl,
+      '--redis-sentinel',
+      'idsrv-locked',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/did not answer within 10 s/);
+    expect(result.stderr).toMatch(/NOAUTH|WRONGPASS|[Aa]uthentication/);
+    expect(result.stdout + result.stderr).not.toContain('node-secret');
   });
 });

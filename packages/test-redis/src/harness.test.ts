@@ -49,6 +49,26 @@ describe('test-redis harness', () => {
     }
   });
 
+  it('startRedisSentinel - with passwords: the nodes and the sentinel refuse commands without theirs', async () => {
+    const sentinel = await startRedisSentinel({
+      name: 'locked',
+      password: 'node-secret',
+      sentinelPassword: 'sentinel-secret',
+    });
+    try {
+      const [master] = sentinel.nodes;
+      const [watcher] = sentinel.sentinels;
+      expect(await rawCommand(master!.port, 'PING')).toMatch(/^-NOAUTH/);
+      expect(await rawCommand(master!.port, 'PING', 1000, 'node-secret')).toMatch(/^\+PONG/);
+      expect(await rawCommand(watcher!.port, 'PING')).toMatch(/^-NOAUTH/);
+      expect(await rawCommand(watcher!.port, 'INFO sentinel', 1000, 'sentinel-secret')).toContain(
+        'name=locked,status=ok',
+      );
+    } finally {
+      await sentinel.stop();
+    }
+  });
+
   it('startRedisCluster - three masters reach cluster_state:ok', async () => {
     const cluster = await startRedisCluster();
     try {

@@ -79,9 +79,14 @@ function bindAndRelease(port: number): Promise<number> {
 
 /**
  * Sends one inline command over a raw socket and resolves with the first reply line (no client library needed, so
- * the harness can check a server before any test code connects).
+ * the harness can check a server before any test code connects). With `password`, it authenticates first.
  */
-export function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<string> {
+export function rawCommand(
+  port: number,
+  command: string,
+  timeoutMs = 1000,
+  password?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let data = '';
@@ -89,9 +94,16 @@ export function rawCommand(port: number, command: string, timeoutMs = 1000): Pro
       socket.destroy();
       reject(new Error(`no answer to ${command} on port ${port}`));
     }, timeoutMs);
-    socket.on('connect', () => socket.write(`${command}\r\n`));
+    // With a password, AUTH goes first and its `+OK` is not part of the answer.
+    const auth = password === undefined ? '' : `AUTH ${password}\r\n`;
+    let authReply = password !== undefined;
+    socket.on('connect', () => socket.write(`${auth}${command}\r\n`));
     socket.on('data', (chunk) => {
       data += chunk.toString('utf8');
+      if (authReply && data.startsWith('+OK\r\n')) {
+        data = data.slice(5);
+        authReply = false;
+      }
       // A bulk reply ($n) is complete once its body arrived; a simple reply at its first line end.
       const bulk = /^\$(\d+)\r\n/.exec(data);
       if (bulk ? data.length >= bulk[0].length + Number(bulk[1]) + 2 : data.includes('\r\n')) {
@@ -113,7 +125,8 @@ export async function waitForPing(port: number, timeoutMs = READY_TIMEOUT_MS): P
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      if ((await rawCommand(port, 'PING', 500)).startsWith('+PONG')) return;
+      // NOAUTH: a server with a password is up too.
+      if (/^(\+PONG|-NOAUTH)/.test(await rawCommand(port, 'PING', 500))) return;
     } catch (error) {
       last = error;
     }
@@ -210,8 +223,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
  * passed. Never sleeps a fixed time.
  */
 function untilReply(deadline: number) {
-  return async (port: number, command: string, expected: string): Promise<void> => {
-    while (!(await rawCommand(port, command)).includes(expected)) {
+  return async (port: number, command: string, expected: string, password?: string): Promise<void> => {
+    while (!(await rawCommand(port, command, 1000, password)).includes(expected)) {
       if (Date.now() > deadline)
         throw new Error(`redis on port ${port}: ${command} never showed ${expected}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -356,8 +369,19 @@ export interface RedisSentinelProcess {
  * sentinel knows them.
  */
 export async function startRedisSentinel(
-  options: { name?: string; replicas?: number; sentinels?: number; downAfterMs?: number } = {},
+  options: {
+    name?: string;
+    replicas?: number;
+    sentinels?: number;
+    downAfterMs?: number;
+    /** The master's and replicas' password (`requirepass`, `masterauth`; the sentinels' `auth-pass`). @default none */
+    password?: string;
+    /** The sentinels' own password (`requirepass` in their configuration). @default none */
+    sentinelPassword?: string;
+  } = {},
 ): Promise<RedisSentinelProcess> {
+  const { password, sentinelPassword } = options;
+  const nodeAuth = password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
   const name = options.name ?? 'idsrv';
   const nodes: RedisProcess[] = [];
   const sentinels: RedisProcess[] = [];
@@ -366,12 +390,14 @@ export async function startRedisSentinel(
   };
   const until = untilReply(Date.now() + READY_TIMEOUT_MS);
   try {
-    const master = await startRedis();
+    const master = await startRedis({ args: nodeAuth });
     nodes.push(master);
     for (let i = 0; i < (options.replicas ?? 1); i++) {
-      const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+      const replica = await startRedis({
+        args: ['--replicaof', '127.0.0.1', String(master.port), ...nodeAuth],
+      });
       nodes.push(replica);
-      await until(replica.port, 'INFO replication', 'master_link_status:up');
+      await until(replica.port, 'INFO replication', 'master_link_status:up', password);
     }
     for (let i = 0; i < (options.sentinels ?? 1); i++) {
       const sentinel = await startRedis({
@@ -379,12 +405,14 @@ export async function startRedisSentinel(
           `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
           `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${name} 5000`,
+          ...(password === undefined ? [] : [`sentinel auth-pass ${name} ${password}`]),
+          ...(sentinelPassword === undefined ? [] : [`requirepass ${sentinelPassword}`]),
           '',
         ].join('\n'),
         args: ['--sentinel'],
       });
       sentinels.push(sentinel);
-      await until(sentinel.port, 'INFO sentinel', `slaves=${nodes.length - 1},`);
+      await until(sentinel.port, 'INFO sentinel', `slaves=${nodes.length - 1},`, sentinelPassword);
     }
   } catch (error) {
     await stop();
