@@ -1,42 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCertificate } from '@idsrv/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from './helpers.ts';
 import { type CliServer, connectOutcome, spawnServe, tempConfig } from './lifecycle-helpers.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
-const run = promisify(execFile);
-
-/** A self-signed certificate for `localhost`, made with Debian's openssl for this run. */
-async function selfSignedCertificate() {
-  const dir = mkdtempSync(join(tmpdir(), 'idsrv-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
-  return { cert, key, ca: readFileSync(cert) };
-}
 
 /** An HTTPS request that trusts only `ca`. */
 function httpsFetch(

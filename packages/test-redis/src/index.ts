@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,12 +35,19 @@ export interface StartRedisOptions {
    * @default none
    */
   config?: string;
+  /**
+   * Also listen with TLS on a second port (`--tls-port`), with this certificate and key (PEM files); clients need no
+   * certificate of their own. The plain port stays, for the harness's own checks. @default none
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A running `redis-server` process on 127.0.0.1. */
 export interface RedisProcess {
   readonly port: number;
   readonly url: string;
+  /** `rediss://127.0.0.1:{tls port}`, when started with `tls`. */
+  readonly tlsUrl?: string | undefined;
   readonly dir: string;
   /** The process, while it runs. */
   readonly child: ChildProcess | undefined;
@@ -146,6 +153,7 @@ export async function waitForPing(port: number, timeoutMs = READY_TIMEOUT_MS): P
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProcess> {
   const port = options.port ?? (await freePort());
+  const tlsPort = options.tls ? await freePort() : undefined;
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'idsrv-redis-'));
   const configFile = options.config === undefined ? [] : [join(dir, 'redis.conf')];
@@ -165,6 +173,18 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     'no',
     '--loglevel',
     'warning',
+    ...(options.tls
+      ? [
+          '--tls-port',
+          String(tlsPort),
+          '--tls-cert-file',
+          options.tls.cert,
+          '--tls-key-file',
+          options.tls.key,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : []),
     ...(options.args ?? []),
   ];
   let child: ChildProcess | undefined;
@@ -203,6 +223,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    tlsUrl: tlsPort === undefined ? undefined : `rediss://127.0.0.1:${tlsPort}`,
     dir,
     get child() {
       return child;
@@ -419,4 +440,39 @@ export async function startRedisSentinel(
     throw error;
   }
   return { name, nodes, sentinels, url: sentinels.map((s) => s.url).join(','), stop };
+}
+
+/**
+ * A self-signed certificate for `localhost` and 127.0.0.1, valid for a day, made with the system's `openssl` in a new
+ * temporary folder: `cert` and `key` are PEM file paths, `ca` the certificate's bytes (to trust it).
+ */
+export async function selfSignedCertificate(): Promise<{
+  cert: string;
+  key: string;
+  ca: Buffer;
+  dir: string;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'idsrv-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
+  return { cert, key, ca: readFileSync(cert), dir };
 }

@@ -1,0 +1,63 @@
+import { rmSync } from 'node:fs';
+import { type RedisProcess, selfSignedCertificate, startRedis } from '@idsrv/test-redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clientCredentials, copyConfig, runCli, spawnServer } from './redis-helpers.ts';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+// Redis over TLS (`rediss://`), as managed Redis services require. A certificate from a private CA is trusted the way
+// Node trusts any: NODE_EXTRA_CA_CERTS. The redis-server here listens with TLS only on the port the tests use.
+let certificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
+let redis: RedisProcess;
+let file: string;
+let tlsUrl: string;
+
+beforeAll(async () => {
+  certificate = await selfSignedCertificate();
+  redis = await startRedis({ tls: { cert: certificate.cert, key: certificate.key } });
+  tlsUrl = redis.tlsUrl!;
+  file = await copyConfig();
+}, 60_000);
+afterAll(async () => {
+  await redis?.stop();
+  if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
+});
+
+describe('idsrv on Redis over TLS', () => {
+  it('tls - rediss:// with the CA in NODE_EXTRA_CA_CERTS: clients import and serve work, and the change subscription is live', async () => {
+    const trust = { NODE_EXTRA_CA_CERTS: certificate.cert };
+    const imported = await runCli(
+      ['clients', 'import', '--config', file, '--redis', tlsUrl, '--redis-prefix', 'tls:'],
+      trust,
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('service.client (created)');
+
+    const spawned = await spawnServer(['--config', file, '--redis', tlsUrl, '--redis-prefix', 'tls:'], trust);
+    try {
+      const tokens = await clientCredentials(spawned.url);
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      // The subscriber connection (a duplicate of the first) speaks TLS too: the client cache is in use.
+      await vi.waitFor(
+        async () => {
+          const ready = (await (await fetch(`${spawned.url}/readyz`)).json()) as {
+            redis?: { status: string; cache: string };
+          };
+          expect(ready.redis).toMatchObject({ status: 'up', cache: 'live' });
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(spawned.output()).toContain('rediss://127.0.0.1');
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - a certificate the server does not trust: it refuses to start and says what failed', async () => {
+    const result = await runCli(['serve', '--port', '0', '--config', file, '--redis', tlsUrl]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toContain('listening');
+    expect(result.stderr).toMatch(/did not answer within 10 s/);
+    expect(result.stderr).toMatch(/self[- ]signed certificate|unable to verify/i);
+  });
+});
