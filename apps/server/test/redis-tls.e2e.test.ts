@@ -1,5 +1,12 @@
 import { rmSync } from 'node:fs';
-import { type RedisProcess, selfSignedCertificate, startRedis } from '@idsrv/test-redis';
+import {
+  type RedisClusterProcess,
+  type RedisProcess,
+  rawCommand,
+  selfSignedCertificate,
+  startRedis,
+  startRedisCluster,
+} from '@idsrv/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientCredentials, copyConfig, runCli, spawnServer } from './redis-helpers.ts';
 
@@ -9,17 +16,19 @@ vi.setConfig({ testTimeout: 60_000 });
 // Node trusts any: NODE_EXTRA_CA_CERTS. The redis-server here listens with TLS only on the port the tests use.
 let certificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
 let redis: RedisProcess;
+let cluster: RedisClusterProcess;
 let file: string;
 let tlsUrl: string;
 
 beforeAll(async () => {
   certificate = await selfSignedCertificate();
-  redis = await startRedis({ tls: { cert: certificate.cert, key: certificate.key } });
+  const tls = { cert: certificate.cert, key: certificate.key };
+  [redis, cluster] = await Promise.all([startRedis({ tls }), startRedisCluster({ tls })]);
   tlsUrl = redis.tlsUrl!;
   file = await copyConfig();
 }, 60_000);
 afterAll(async () => {
-  await redis?.stop();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
   if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
 });
 
@@ -48,6 +57,34 @@ describe('idsrv on Redis over TLS', () => {
         { timeout: 10_000, interval: 100 },
       );
       expect(spawned.output()).toContain('rediss://127.0.0.1');
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - a three-master Cluster over TLS (--redis-cluster with rediss:// seeds): tokens are served, the change subscription is live', async () => {
+    const spawned = await spawnServer(
+      ['--config', file, '--redis', cluster.tlsUrl!, '--redis-cluster', '--redis-prefix', 'tls-cluster:'],
+      { NODE_EXTRA_CA_CERTS: certificate.cert },
+    );
+    try {
+      // The seeds' TLS ports lead to the other masters' TLS ports (a node tells a TLS client its TLS ports).
+      for (let i = 0; i < 3; i++) {
+        const tokens = await clientCredentials(spawned.url);
+        expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      }
+      await vi.waitFor(
+        async () => {
+          const ready = (await (await fetch(`${spawned.url}/readyz`)).json()) as {
+            redis?: { status: string; cache: string };
+          };
+          expect(ready.redis).toMatchObject({ status: 'up', cache: 'live' });
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      // The start wrote the configuration's clients and the shared keys over TLS, to more than one master.
+      const sizes = await Promise.all(cluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
+      expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
     } finally {
       await spawned.stop();
     }

@@ -181,6 +181,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
           options.tls.cert,
           '--tls-key-file',
           options.tls.key,
+          // The certificate is its own CA: a node that connects to another (cluster bus, replication) verifies it.
+          '--tls-ca-cert-file',
+          options.tls.cert,
           '--tls-auth-clients',
           'no',
         ]
@@ -258,6 +261,8 @@ export interface RedisClusterProcess {
   readonly nodes: RedisProcess[];
   /** Seed nodes for `new Cluster(startupNodes)`. */
   readonly startupNodes: { host: string; port: number }[];
+  /** With `tls`: the nodes' TLS URLs, comma-separated (`rediss://…,rediss://…`), what `--redis` takes with `--redis-cluster`. */
+  readonly tlsUrl?: string | undefined;
   /** Stops every node and removes their folders. Idempotent. */
   stop(): Promise<void>;
 }
@@ -273,6 +278,11 @@ export interface StartRedisClusterOptions {
    * @default 5000
    */
   nodeTimeoutMs?: number;
+  /**
+   * Every node also listens with TLS (see {@link StartRedisOptions.tls}), and the nodes talk to each other over TLS
+   * (`tls-cluster`, `tls-replication`); a client connected over TLS is told the nodes' TLS ports. @default none
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** One line of `CLUSTER NODES`, as the node on `port` sees the cluster now. */
@@ -335,6 +345,7 @@ export async function startRedisCluster(
       nodes.push(
         await startRedis({
           port,
+          ...(options.tls ? { tls: options.tls } : {}),
           args: [
             '--cluster-enabled',
             'yes',
@@ -342,6 +353,7 @@ export async function startRedisCluster(
             `nodes-${port}.conf`,
             '--cluster-node-timeout',
             String(options.nodeTimeoutMs ?? 5000),
+            ...(options.tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
           ],
         }),
       );
@@ -367,6 +379,7 @@ export async function startRedisCluster(
   return {
     nodes,
     startupNodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    tlsUrl: options.tls ? nodes.map((n) => n.tlsUrl).join(',') : undefined,
     stop,
   };
 }
