@@ -75,17 +75,20 @@ describe('idsrv CLI', () => {
     expect(result.stderr).toMatch(/appsettings\.json:\d+:\d+ IdentityServer\.Clients\[0\]\.RedirectUris/);
   });
 
-  it('check - a Redis section with both Cluster and Sentinel is refused, naming the file and the path', async () => {
+  /** `idsrv check` on a new configuration file with no clients and this `Redis` section. */
+  async function checkRedisSection(redis: Record<string, unknown>) {
     const dir = mkdtempSync(join(tmpdir(), 'idsrv-cli-'));
     const file = join(dir, 'appsettings.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        IdentityServer: { Clients: [] },
-        Redis: { Url: 'redis://127.0.0.1:26379', Cluster: true, Sentinel: 'mymaster' },
-      }),
-    );
-    const result = await idsrv('check', '--config', file);
+    writeFileSync(file, JSON.stringify({ IdentityServer: { Clients: [] }, Redis: redis }));
+    return { dir, result: await idsrv('check', '--config', file) };
+  }
+
+  it('check - a Redis section with both Cluster and Sentinel is refused, naming the file and the path', async () => {
+    const { dir, result } = await checkRedisSection({
+      Url: 'redis://127.0.0.1:26379',
+      Cluster: true,
+      Sentinel: 'mymaster',
+    });
     expect(result.code).toBe(1);
     // The file is named relative to the working directory, with the line and column of the section.
     expect(result.stderr).toMatch(
@@ -96,16 +99,10 @@ describe('idsrv CLI', () => {
   });
 
   it('check - a sentinel password without Sentinel is refused, naming the file and the path, and not printed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'idsrv-cli-'));
-    const file = join(dir, 'appsettings.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        IdentityServer: { Clients: [] },
-        Redis: { Url: 'redis://127.0.0.1:6379', SentinelPassword: 'sentinel-secret' },
-      }),
-    );
-    const result = await idsrv('check', '--config', file);
+    const { dir, result } = await checkRedisSection({
+      Url: 'redis://127.0.0.1:6379',
+      SentinelPassword: 'sentinel-secret',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(

@@ -224,9 +224,14 @@ export async function reusableGrant(server: { url: string; provider: Provider })
 export async function expectServing(server: { url: string; provider: Provider }) {
   await reusableGrant(server);
   expect((await clientCredentials(server.url)).status).toBe(200);
+  await expectCacheLive(server.url);
+}
+
+/** `/readyz` at `base` reports Redis up and the change subscription live (the client cache in use), within 10 s. */
+export async function expectCacheLive(base: string) {
   await vi.waitFor(
     async () => {
-      const ready = await fetch(`${server.url}/readyz`);
+      const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ redis: { status: 'up', cache: 'live' } });
     },

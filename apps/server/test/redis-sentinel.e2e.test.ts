@@ -95,24 +95,17 @@ describe('idsrv on Redis Sentinel with passwords', () => {
     // The first URL's credentials are the master's.
     lockedUrl = locked.url.replace('redis://', 'redis://:node-secret@');
   }, 60_000);
+  /** `serve`'s options for the locked sentinels, all but their password. */
+  const lockedServe = () => [
+    ...['--config', file, '--redis', lockedUrl],
+    ...['--redis-sentinel', 'idsrv-locked', '--redis-prefix', 'locked:'],
+  ];
   afterAll(async () => {
     await locked?.stop();
   }, 60_000);
 
   it("sentinel auth - the sentinels' password from the environment and the master's from the URL: tokens are served, and neither password is printed", async () => {
-    const spawned = await spawnServer(
-      [
-        '--config',
-        file,
-        '--redis',
-        lockedUrl,
-        '--redis-sentinel',
-        'idsrv-locked',
-        '--redis-prefix',
-        'locked:',
-      ],
-      { IDSRV_REDIS_SENTINEL_PASSWORD: 'sentinel-secret' },
-    );
+    const spawned = await spawnServer(lockedServe(), { IDSRV_REDIS_SENTINEL_PASSWORD: 'sentinel-secret' });
     try {
       const tokens = await clientCredentials(spawned.url);
       expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
@@ -127,17 +120,7 @@ describe('idsrv on Redis Sentinel with passwords', () => {
   });
 
   it("sentinel auth - without the sentinels' password the server refuses to start and says what Redis answered", async () => {
-    const result = await runCli([
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      file,
-      '--redis',
-      lockedUrl,
-      '--redis-sentinel',
-      'idsrv-locked',
-    ]);
+    const result = await runCli(['serve', '--port', '0', ...lockedServe()]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/did not answer within 10 s/);
     expect(result.stderr).toMatch(/NOAUTH|WRONGPASS|[Aa]uthentication/);

@@ -8,7 +8,7 @@ import {
   startRedisCluster,
 } from '@idsrv/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clientCredentials, copyConfig, runCli, spawnServer } from './redis-helpers.ts';
+import { clientCredentials, copyConfig, expectCacheLive, runCli, spawnServer } from './redis-helpers.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -47,15 +47,7 @@ describe('idsrv on Redis over TLS', () => {
       const tokens = await clientCredentials(spawned.url);
       expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
       // The subscriber connection (a duplicate of the first) speaks TLS too: the client cache is in use.
-      await vi.waitFor(
-        async () => {
-          const ready = (await (await fetch(`${spawned.url}/readyz`)).json()) as {
-            redis?: { status: string; cache: string };
-          };
-          expect(ready.redis).toMatchObject({ status: 'up', cache: 'live' });
-        },
-        { timeout: 10_000, interval: 100 },
-      );
+      await expectCacheLive(spawned.url);
       expect(spawned.output()).toContain('rediss://127.0.0.1');
     } finally {
       await spawned.stop();
@@ -73,15 +65,7 @@ describe('idsrv on Redis over TLS', () => {
         const tokens = await clientCredentials(spawned.url);
         expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
       }
-      await vi.waitFor(
-        async () => {
-          const ready = (await (await fetch(`${spawned.url}/readyz`)).json()) as {
-            redis?: { status: string; cache: string };
-          };
-          expect(ready.redis).toMatchObject({ status: 'up', cache: 'live' });
-        },
-        { timeout: 10_000, interval: 100 },
-      );
+      await expectCacheLive(spawned.url);
       // The start wrote the configuration's clients and the shared keys over TLS, to more than one master.
       const sizes = await Promise.all(cluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
       expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
