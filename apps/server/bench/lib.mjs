@@ -1,8 +1,10 @@
 // What the benchmark scripts share: starting a server process, loading it with autocannon as a separate process,
 // and reading a process's CPU time.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const autocannonBin = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
@@ -108,10 +110,49 @@ function freePort() {
   });
 }
 
+/**
+ * A redis-server without persistence on a free loopback port, resolved once it answers PING: `{ url, pid, stop() }`.
+ */
+export async function startBenchRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  while (!(await ping(port))) await new Promise((resolve) => setTimeout(resolve, 25));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function ping(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      socket.end();
+      resolve(String(data).startsWith('+PONG'));
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
 // CPU seconds a process has used (user + system), from /proc: unlike requests/s, CPU time per request is not
 // distorted by other work on the machine, so the scripts print it beside the throughput ratio.
 export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The same for the process's main thread alone (where the JavaScript runs; not the thread pool, GC helpers, I/O). */
+export function mainThreadCpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

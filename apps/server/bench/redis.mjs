@@ -10,16 +10,18 @@
 // Every process is separate (redis-server, idsrv, bare oidc-provider, autocannon); all share this machine's cores.
 //
 //   pnpm --filter @idsrv/server build && node apps/server/bench/redis.mjs [--duration 5] [--rounds 6] [--clients 100000] [--warmup 20]
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { cpuSeconds, load as loadWith, start, startIdsrv, WARMUP_SECONDS } from './lib.mjs';
+import {
+  cpuSeconds,
+  load as loadWith,
+  start,
+  startIdsrv,
+  startBenchRedis as startRedis,
+  WARMUP_SECONDS,
+} from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -36,41 +38,6 @@ const PREFIX = 'bench:';
 const ALICE = '818727';
 const REDIRECT_URI = 'http://localhost:21402/signin-oidc';
 
-// --- redis-server, on a free port, waited for by PING ---
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const ping = (port) =>
-  new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      socket.end();
-      resolve(String(d).startsWith('+PONG'));
-    });
-    socket.on('error', () => resolve(false));
-  });
-/** A redis-server without persistence on a free port, answered PING. */
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  while (!(await ping(port))) await new Promise((r) => setTimeout(r, 25));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop() {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 const oneRedis = await startRedis();
 const manyRedis = await startRedis();
 
