@@ -2,10 +2,12 @@ import { rmSync } from 'node:fs';
 import {
   type RedisClusterProcess,
   type RedisProcess,
+  type RedisSentinelProcess,
   rawCommand,
   selfSignedCertificate,
   startRedis,
   startRedisCluster,
+  startRedisSentinel,
 } from '@idsrv/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientCredentials, copyConfig, expectCacheLive, runCli, spawnServer } from './redis-helpers.ts';
@@ -17,18 +19,23 @@ vi.setConfig({ testTimeout: 60_000 });
 let certificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
 let redis: RedisProcess;
 let cluster: RedisClusterProcess;
+let sentinel: RedisSentinelProcess;
 let file: string;
 let tlsUrl: string;
 
 beforeAll(async () => {
   certificate = await selfSignedCertificate();
   const tls = { cert: certificate.cert, key: certificate.key };
-  [redis, cluster] = await Promise.all([startRedis({ tls }), startRedisCluster({ tls })]);
+  [redis, cluster, sentinel] = await Promise.all([
+    startRedis({ tls }),
+    startRedisCluster({ tls }),
+    startRedisSentinel({ name: 'idsrv-tls', tls }),
+  ]);
   tlsUrl = redis.tlsUrl!;
   file = await copyConfig();
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop()]);
+  await Promise.all([redis?.stop(), cluster?.stop(), sentinel?.stop()]);
   if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
 });
 
@@ -69,6 +76,25 @@ describe('idsrv on Redis over TLS', () => {
       // The start wrote the configuration's clients and the shared keys over TLS, to more than one master.
       const sizes = await Promise.all(cluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
       expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - Redis Sentinel over TLS (rediss:// sentinels, which name the master by its TLS port): tokens are served, the change subscription is live', async () => {
+    const spawned = await spawnServer(
+      [
+        ...['--config', file, '--redis', sentinel.tlsUrl!],
+        ...['--redis-sentinel', 'idsrv-tls', '--redis-prefix', 'tls-sentinel:'],
+      ],
+      { NODE_EXTRA_CA_CERTS: certificate.cert },
+    );
+    try {
+      const tokens = await clientCredentials(spawned.url);
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      await expectCacheLive(spawned.url);
+      // The start wrote to the master the sentinel named.
+      expect(await rawCommand(sentinel.nodes[0]!.port, 'DBSIZE')).not.toBe(':0\r\n');
     } finally {
       await spawned.stop();
     }

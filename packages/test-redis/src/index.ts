@@ -393,6 +393,8 @@ export interface RedisSentinelProcess {
   readonly sentinels: RedisProcess[];
   /** The sentinels' URLs, comma-separated: what `--redis` takes with `--redis-sentinel NAME`. */
   readonly url: string;
+  /** With `tls`: the sentinels' TLS URLs (`rediss://…`), comma-separated. */
+  readonly tlsUrl?: string | undefined;
   /** Stops every process and removes their folders. Idempotent. */
   stop(): Promise<void>;
 }
@@ -412,9 +414,17 @@ export async function startRedisSentinel(
     password?: string;
     /** The sentinels' own password (`requirepass` in their configuration). @default none */
     sentinelPassword?: string;
+    /**
+     * Every process also listens with TLS (see {@link StartRedisOptions.tls}); replication and the sentinels' own
+     * connections to the nodes use TLS, so the sentinels name the nodes' TLS ports. @default none
+     */
+    tls?: { cert: string; key: string };
   } = {},
 ): Promise<RedisSentinelProcess> {
-  const { password, sentinelPassword } = options;
+  const { password, sentinelPassword, tls } = options;
+  const tlsOptions = tls ? { tls } : {};
+  // Over TLS, a node is reached (by a replica, a sentinel, a client told by a sentinel) on its TLS port.
+  const portOf = (node: RedisProcess) => (node.tlsUrl ? Number(new URL(node.tlsUrl).port) : node.port);
   const nodeAuth = password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
   const name = options.name ?? 'idsrv';
   const nodes: RedisProcess[] = [];
@@ -424,19 +434,23 @@ export async function startRedisSentinel(
   };
   const until = untilReply(Date.now() + READY_TIMEOUT_MS);
   try {
-    const master = await startRedis({ args: nodeAuth });
+    const replication = tls ? ['--tls-replication', 'yes'] : [];
+    const master = await startRedis({ ...tlsOptions, args: [...nodeAuth, ...replication] });
     nodes.push(master);
     for (let i = 0; i < (options.replicas ?? 1); i++) {
       const replica = await startRedis({
-        args: ['--replicaof', '127.0.0.1', String(master.port), ...nodeAuth],
+        ...tlsOptions,
+        args: ['--replicaof', '127.0.0.1', String(portOf(master)), ...nodeAuth, ...replication],
       });
       nodes.push(replica);
       await until(replica.port, 'INFO replication', 'master_link_status:up', password);
     }
     for (let i = 0; i < (options.sentinels ?? 1); i++) {
       const sentinel = await startRedis({
+        ...tlsOptions,
         config: [
-          `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+          `sentinel monitor ${name} 127.0.0.1 ${portOf(master)} 1`,
+          ...(tls ? ['tls-replication yes'] : []),
           `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${name} 5000`,
           ...(password === undefined ? [] : [`sentinel auth-pass ${name} ${password}`]),
@@ -452,7 +466,14 @@ export async function startRedisSentinel(
     await stop();
     throw error;
   }
-  return { name, nodes, sentinels, url: sentinels.map((s) => s.url).join(','), stop };
+  return {
+    name,
+    nodes,
+    sentinels,
+    url: sentinels.map((s) => s.url).join(','),
+    tlsUrl: tls ? sentinels.map((s) => s.tlsUrl).join(',') : undefined,
+    stop,
+  };
 }
 
 /**
