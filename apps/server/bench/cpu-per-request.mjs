@@ -41,42 +41,41 @@ const { values } = parseArgs({
 const CONFIG = fileURLToPath(new URL('../test/fixtures/redis/appsettings.json', import.meta.url));
 const BODY = 'grant_type=client_credentials&scope=api1';
 
-/** Each target starts its processes and resolves to `{ url, clientId, pid, stop() }`. */
+/**
+ * A running target: where to send requests, the process to measure, and `stop()`, which resolves once that process has
+ * exited (so the next target runs alone).
+ */
+function running(url, clientId, child, alsoStop = () => {}) {
+  return {
+    url,
+    clientId,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill();
+        alsoStop();
+      }),
+  };
+}
+
+/** One of the scripts `bench/lib.mjs` describes (BARE_TARGET, PROVIDER_ONLY_TARGET), started with `start`. */
+const scriptTarget = (target) => ({
+  name: target.name,
+  async start() {
+    const { url, child } = await start([target.script]);
+    return running(url + target.path, target.clientId, child);
+  },
+});
+
 const targets = [
-  {
-    name: 'bare oidc-provider',
-    async start() {
-      const { url, child } = await start([BARE_TARGET.script]);
-      return {
-        url: url + BARE_TARGET.path,
-        clientId: BARE_TARGET.clientId,
-        pid: child.pid,
-        stop: () => child.kill(),
-      };
-    },
-  },
-  {
-    name: '@idsrv/provider only',
-    async start() {
-      const { url, child } = await start([PROVIDER_ONLY_TARGET.script]);
-      return {
-        url: url + PROVIDER_ONLY_TARGET.path,
-        clientId: PROVIDER_ONLY_TARGET.clientId,
-        pid: child.pid,
-        stop: () => child.kill(),
-      };
-    },
-  },
+  scriptTarget(BARE_TARGET),
+  scriptTarget(PROVIDER_ONLY_TARGET),
   {
     name: 'idsrv, memory store',
     async start() {
       const { url, child } = await startIdsrv(['--config', CONFIG, '--no-watch']);
-      return {
-        url: `${url}/connect/token`,
-        clientId: 'service.client',
-        pid: child.pid,
-        stop: () => child.kill(),
-      };
+      return running(`${url}/connect/token`, 'service.client', child);
     },
   },
   {
@@ -84,50 +83,28 @@ const targets = [
     async start() {
       const redis = await startBenchRedis();
       const { url, child } = await startIdsrv(['--config', CONFIG, '--redis', redis.url]);
-      return {
-        url: `${url}/connect/token`,
-        clientId: 'service.client',
-        pid: child.pid,
-        stop() {
-          child.kill();
-          redis.stop();
-        },
-      };
+      return running(`${url}/connect/token`, 'service.client', child, () => redis.stop());
     },
   },
 ];
-
-const exited = (pid) =>
-  new Promise((resolve) => {
-    const poll = () => {
-      try {
-        process.kill(pid, 0);
-        setTimeout(poll, 20);
-      } catch {
-        resolve();
-      }
-    };
-    poll();
-  });
 
 const perRequest = Object.fromEntries(targets.map((t) => [t.name, { all: [], main: [] }]));
 const requests = Number(values.requests);
 for (let restart = 0; restart < Number(values.restarts); restart++) {
   const order = targets.map((_, i) => targets[(i + restart) % targets.length]);
   for (const target of order) {
-    const running = await target.start();
+    const started = await target.start();
     try {
-      await load(running.url, running.clientId, BODY, { ...values, duration: values.warmup });
+      await load(started.url, started.clientId, BODY, { ...values, duration: values.warmup });
       for (let round = 0; round < Number(values.rounds); round++) {
-        const all = cpuSeconds(running.pid);
-        const main = mainThreadCpuSeconds(running.pid);
-        await load(running.url, running.clientId, BODY, { ...values, amount: values.requests });
-        perRequest[target.name].all.push(((cpuSeconds(running.pid) - all) * 1e6) / requests);
-        perRequest[target.name].main.push(((mainThreadCpuSeconds(running.pid) - main) * 1e6) / requests);
+        const all = cpuSeconds(started.pid);
+        const main = mainThreadCpuSeconds(started.pid);
+        await load(started.url, started.clientId, BODY, { ...values, amount: values.requests });
+        perRequest[target.name].all.push(((cpuSeconds(started.pid) - all) * 1e6) / requests);
+        perRequest[target.name].main.push(((mainThreadCpuSeconds(started.pid) - main) * 1e6) / requests);
       }
     } finally {
-      running.stop();
-      await exited(running.pid);
+      await started.stop();
     }
     const last = (xs) => xs.slice(-Number(values.rounds)).map((x) => x.toFixed(0));
     const { all, main } = perRequest[target.name];

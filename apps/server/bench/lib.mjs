@@ -145,14 +145,14 @@ function ping(port) {
 
 // CPU seconds a process has used (user + system), from /proc: unlike requests/s, CPU time per request is not
 // distorted by other work on the machine, so the scripts print it beside the throughput ratio.
-export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+export const cpuSeconds = (pid) => statCpuSeconds(`/proc/${pid}/stat`);
 
 /** The same for the process's main thread alone (where the JavaScript runs; not the thread pool, GC helpers, I/O). */
-export function mainThreadCpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+export const mainThreadCpuSeconds = (pid) => statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+
+/** utime + stime of a /proc `stat` file, in seconds (the fields after the command name; clock ticks of 1/100 s). */
+function statCpuSeconds(file) {
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -62,8 +62,13 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
     .split(',')
     .map((entry) => new URL(entry.includes('://') ? entry : `redis://${entry}`));
   const nodes = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
-  // Credentials and TLS of the first seed node apply to every node.
+  // Credentials and TLS of the first URL apply to every data node (with Sentinel: the master and its replicas).
   const first = urls[0]!;
+  const tls = first.protocol === 'rediss:';
+  const credentials = {
+    ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+  };
   if (options.sentinel) {
     return new Redis({
       ...FAIL_FAST_OPTIONS,
@@ -71,9 +76,8 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
       name: options.sentinel,
       // Asking the sentinels again after a failed attempt, as often as the connection itself retries.
       sentinelRetryStrategy: FAIL_FAST_OPTIONS.retryStrategy,
-      ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
-      ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
-      ...(first.protocol === 'rediss:' ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+      ...credentials,
+      ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
       ...(options.sentinelUsername ? { sentinelUsername: options.sentinelUsername } : {}),
       ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
     });
@@ -84,9 +88,8 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
     clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
     redisOptions: {
       ...nodeOptions,
-      ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
-      ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
-      ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+      ...credentials,
+      ...(tls ? { tls: {} } : {}),
     },
   };
   return new Cluster(nodes, clusterOptions);
