@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256, sha512 } from '@idsrv/model';
 import type { SigningAlgorithm } from '@idsrv/provider';
@@ -57,14 +57,12 @@ const environmentOption = () =>
 
 const lifecycle = serveLifecycleOptions();
 const observability = serveObservabilityOptions();
-const [redisUrl, redisPrefix, redisCluster, redisSentinel, redisSentinelPassword, redisSentinelUsername] =
-  redisCliOptions();
 
 const program = new Command('idsrv')
   .description('An OAuth 2.0 / OpenID Connect token service for clients defined the IdentityServer way.')
   .showHelpAfterError();
 
-program
+const serve = program
   .command('serve')
   .description('start the token service (in memory, or on Redis with --redis)')
   .addOption(configOption())
@@ -93,13 +91,9 @@ program
     )
       .argParser(positiveInteger)
       .env('IDSRV_MEMORY_MAX_ENTRIES'),
-  )
-  .addOption(redisUrl!)
-  .addOption(redisPrefix!)
-  .addOption(redisCluster!)
-  .addOption(redisSentinel!)
-  .addOption(redisSentinelPassword!)
-  .addOption(redisSentinelUsername!)
+  );
+for (const option of redisCliOptions()) serve.addOption(option);
+serve
   .addOption(lifecycle.watch)
   .addOption(lifecycle.noWatch)
   .addOption(lifecycle.shutdownTimeout)
@@ -127,7 +121,7 @@ program
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
       const { startServer } = await import('./server.ts');
       const keysFromEnv = process.env.IDSRV_SIGNING_KEYS;
-      const redis = resolveRedis(options, configuration.redis);
+      const redis = resolveRedis(options, configuration.redis, dirname(configuration.file));
       const { logger, metrics } = await observabilityServerOptions(options, configuration.logging);
       const running = await startServer({
         logger,

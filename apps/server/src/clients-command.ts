@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Client, IdsrvError, type Resources } from '@idsrv/model';
 import { type Command, Option } from 'commander';
 import { loadServerConfiguration } from './configuration.ts';
-import type { RedisServerOptions } from './redis.ts';
+import type { RedisServerOptions, RedisTlsOptions } from './redis.ts';
 import { describeRedis, type RedisSection } from './redis-section.ts';
 
 /** What `serve` and `clients …` take to reach Redis. */
@@ -14,12 +15,16 @@ export interface RedisCliOptions {
   redisSentinel?: string;
   redisSentinelPassword?: string;
   redisSentinelUsername?: string;
+  redisTlsCa?: string;
+  redisTlsCert?: string;
+  redisTlsKey?: string;
 }
 
 /**
- * The `--redis`, `--redis-prefix`, `--redis-cluster`, `--redis-sentinel` and `--redis-sentinel-password`/`-username`
- * options (`IDSRV_REDIS_URL`, `IDSRV_REDIS_PREFIX`, `IDSRV_REDIS_SENTINEL`, `IDSRV_REDIS_SENTINEL_PASSWORD`,
- * `IDSRV_REDIS_SENTINEL_USERNAME` in the environment).
+ * The `--redis`, `--redis-prefix`, `--redis-cluster`, `--redis-sentinel`, `--redis-sentinel-password`/`-username` and
+ * `--redis-tls-ca`/`-cert`/`-key` options (`IDSRV_REDIS_URL`, `IDSRV_REDIS_PREFIX`, `IDSRV_REDIS_SENTINEL`,
+ * `IDSRV_REDIS_SENTINEL_PASSWORD`, `IDSRV_REDIS_SENTINEL_USERNAME`, `IDSRV_REDIS_TLS_CA`, `IDSRV_REDIS_TLS_CERT`,
+ * `IDSRV_REDIS_TLS_KEY` in the environment).
  */
 export function redisCliOptions(): Option[] {
   return [
@@ -43,13 +48,69 @@ export function redisCliOptions(): Option[] {
     new Option('--redis-sentinel-username <name>', "the sentinels' ACL user, with their password").env(
       'IDSRV_REDIS_SENTINEL_USERNAME',
     ),
+    new Option(
+      '--redis-tls-ca <file>',
+      'PEM CA certificate(s) to trust for rediss:// (instead of the system CAs)',
+    ).env('IDSRV_REDIS_TLS_CA'),
+    new Option(
+      '--redis-tls-cert <file>',
+      'PEM client certificate for rediss://, for a Redis that requires one (with --redis-tls-key)',
+    ).env('IDSRV_REDIS_TLS_CERT'),
+    new Option('--redis-tls-key <file>', 'PEM private key of --redis-tls-cert').env('IDSRV_REDIS_TLS_KEY'),
   ];
+}
+
+/**
+ * Reads the TLS files: those of the command line relative to the working directory, those of the configuration's
+ * `Redis` section (`TlsCa`, `TlsCert`, `TlsKey`) relative to `configDir`. The command line wins file by file.
+ * @throws {IdsrvError} `ERR_CONFIG_INVALID` naming the option or setting and the file that cannot be read.
+ */
+function readRedisTls(
+  cli: RedisCliOptions,
+  section: RedisSection,
+  configDir: string | undefined,
+): RedisTlsOptions | undefined {
+  const pick = (
+    flag: string,
+    fromCli: string | undefined,
+    setting: string,
+    fromSection: string | undefined,
+  ) =>
+    fromCli !== undefined
+      ? { name: flag, file: resolve(fromCli) }
+      : fromSection !== undefined
+        ? { name: `Redis.${setting}`, file: resolve(configDir ?? '.', fromSection) }
+        : undefined;
+  const files = {
+    ca: pick('--redis-tls-ca', cli.redisTlsCa, 'TlsCa', section?.tlsCa),
+    cert: pick('--redis-tls-cert', cli.redisTlsCert, 'TlsCert', section?.tlsCert),
+    key: pick('--redis-tls-key', cli.redisTlsKey, 'TlsKey', section?.tlsKey),
+  };
+  const tls: RedisTlsOptions = {};
+  for (const [part, chosen] of Object.entries(files) as [
+    keyof RedisTlsOptions,
+    { name: string; file: string },
+  ][]) {
+    if (!chosen) continue;
+    try {
+      tls[part] = readFileSync(chosen.file);
+    } catch (cause) {
+      throw new IdsrvError(
+        'ERR_CONFIG_INVALID',
+        `${chosen.name}: cannot read ${chosen.file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,
+        { cause },
+      );
+    }
+  }
+  return Object.keys(tls).length > 0 ? tls : undefined;
 }
 
 /** The command line wins over the configuration's `Redis` section; `undefined` means the memory store. */
 export function resolveRedis(
   cli: RedisCliOptions,
   section: RedisSection,
+  // Where the configuration file is: the section's TLS file paths are relative to it.
+  configDir?: string,
 ): (RedisServerOptions & { cluster: boolean }) | undefined {
   const url = cli.redis ?? section?.url;
   if (!url) return undefined;
@@ -57,6 +118,7 @@ export function resolveRedis(
   const sentinel = cli.redisSentinel ?? section?.sentinel;
   const sentinelPassword = cli.redisSentinelPassword ?? section?.sentinelPassword;
   const sentinelUsername = cli.redisSentinelUsername ?? section?.sentinelUsername;
+  const tls = readRedisTls(cli, section, configDir);
   return {
     url,
     ...(keyPrefix !== undefined ? { keyPrefix } : {}),
@@ -64,6 +126,7 @@ export function resolveRedis(
     ...(sentinel !== undefined ? { sentinel } : {}),
     ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
     ...(sentinelUsername !== undefined ? { sentinelUsername } : {}),
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -92,7 +155,10 @@ export function addClientsCommands(
   importCommand.action(
     async (options: RedisCliOptions & { config: string; environment?: string; prune?: boolean }) => {
       const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
-      const redis = needRedis(resolveRedis(options, configuration.redis), 'clients import');
+      const redis = needRedis(
+        resolveRedis(options, configuration.redis, dirname(configuration.file)),
+        'clients import',
+      );
       const { openRedisBackend } = await import('./redis.ts');
       const backend = await openRedisBackend({ redis });
       try {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Client, IdsrvError } from '@idsrv/model';
 import type { KeyRingEntry, SigningAlgorithm } from '@idsrv/provider';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -108,7 +108,7 @@ async function withKeyRing(
   run: (context: { store: KeyRingStore; clients: () => Promise<Client[]> }) => Promise<void>,
 ): Promise<void> {
   const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
-  const redis = resolveRedis(options, configuration.redis);
+  const redis = resolveRedis(options, configuration.redis, dirname(configuration.file));
   const { developmentKeyFile, fileKeyRingStore, redisKeyRingStore } = await import('./key-ring.ts');
   if (!redis) {
     await run({

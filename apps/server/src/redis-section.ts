@@ -5,7 +5,8 @@ import { z } from 'zod';
  * `Redis__Url=…` in the environment): `{ "Redis": { "Url": "redis://127.0.0.1:6379", "KeyPrefix": "idsrv:",
  * "Cluster": false, "Sentinel": "mymaster", "SentinelPassword": "…" } }` (`Sentinel`: the master's name; `Url` then
  * lists the sentinels; `SentinelPassword`/`SentinelUsername`: the sentinels' own, best from the environment,
- * `Redis__SentinelPassword=…`).
+ * `Redis__SentinelPassword=…`; `TlsCa`, `TlsCert`, `TlsKey`: PEM files for `rediss://`, relative to the configuration
+ * file's folder).
  * `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the configuration (`check`) loads
  * neither ioredis nor oidc-provider.
  */
@@ -17,6 +18,14 @@ export const CLUSTER_OR_SENTINEL =
 export const SENTINEL_CREDENTIALS_NEED_SENTINEL =
   'SentinelPassword and SentinelUsername (--redis-sentinel-password, --redis-sentinel-username) are for the sentinels: they need Sentinel (--redis-sentinel, the master name)';
 
+/** Why a client certificate alone (or its key alone) is refused: TLS needs both to present it. */
+export const TLS_CERT_NEEDS_KEY =
+  'TlsCert and TlsKey (--redis-tls-cert, --redis-tls-key) go together: the client certificate and its private key';
+
+/** Why TLS files with a `redis://` URL are refused: they would be ignored, and the connection would be in clear. */
+export const TLS_FILES_NEED_REDISS =
+  'TlsCa, TlsCert and TlsKey (--redis-tls-ca, --redis-tls-cert, --redis-tls-key) are for TLS: the URL must be rediss://';
+
 export const redisSectionSchema = z
   .strictObject({
     url: z.string().min(1).optional(),
@@ -27,6 +36,10 @@ export const redisSectionSchema = z
     // The sentinels' own credentials (their `requirepass`); the master's are in `url`.
     sentinelPassword: z.string().min(1).optional(),
     sentinelUsername: z.string().min(1).optional(),
+    // PEM files for rediss://: a CA to trust, and a client certificate and key for a Redis with tls-auth-clients.
+    tlsCa: z.string().min(1).optional(),
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
   })
   .refine((section) => !(section.cluster && section.sentinel), {
     message: CLUSTER_OR_SENTINEL,
@@ -36,6 +49,15 @@ export const redisSectionSchema = z
     message: SENTINEL_CREDENTIALS_NEED_SENTINEL,
     path: ['sentinelPassword'],
   })
+  .refine((section) => Boolean(section.tlsCert) === Boolean(section.tlsKey), {
+    message: TLS_CERT_NEEDS_KEY,
+    path: ['tlsKey'],
+  })
+  .refine(
+    (section) =>
+      !section.url || !(section.tlsCa || section.tlsCert) || /^rediss:\/\//i.test(section.url.trim()),
+    { message: TLS_FILES_NEED_REDISS, path: ['url'] },
+  )
   .optional();
 
 export type RedisSection = z.output<typeof redisSectionSchema>;

@@ -4,7 +4,23 @@ import { generateSigningKey, type SigningAlgorithm, type StoredKeyRing } from '@
 import { createRedisStore, type RedisConnection, type RedisStore } from '@idsrv/store-redis';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { JWK } from 'jose';
-import { CLUSTER_OR_SENTINEL, describeRedis, SENTINEL_CREDENTIALS_NEED_SENTINEL } from './redis-section.ts';
+import {
+  CLUSTER_OR_SENTINEL,
+  describeRedis,
+  SENTINEL_CREDENTIALS_NEED_SENTINEL,
+  TLS_CERT_NEEDS_KEY,
+  TLS_FILES_NEED_REDISS,
+} from './redis-section.ts';
+
+/** TLS material for a `rediss://` Redis: PEM contents (not file paths). */
+export interface RedisTlsOptions {
+  /** CA certificate(s) to trust, in place of Node's default CAs (and NODE_EXTRA_CA_CERTS). */
+  ca?: string | Buffer;
+  /** Client certificate (chain), for a Redis that requires one (`tls-auth-clients yes`); with {@link key}. */
+  cert?: string | Buffer;
+  /** The client certificate's private key; with {@link cert}. */
+  key?: string | Buffer;
+}
 
 /** Where the server keeps its state when it runs on Redis. */
 export interface RedisServerOptions {
@@ -31,6 +47,11 @@ export interface RedisServerOptions {
   sentinelPassword?: string;
   /** The sentinels' ACL user, with {@link sentinelPassword}. Only with `sentinel`. @default undefined */
   sentinelUsername?: string;
+  /**
+   * A CA to trust and a client certificate, for `rediss://` URLs: used on every connection (each Cluster node, the
+   * sentinels and the master). Only with `rediss://`. @default undefined (Node's CAs, no client certificate)
+   */
+  tls?: RedisTlsOptions;
 }
 
 /** How long the server waits for Redis at start before it gives up, in ms. */
@@ -57,7 +78,17 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
   if (!options.sentinel && (options.sentinelPassword || options.sentinelUsername)) {
     throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${SENTINEL_CREDENTIALS_NEED_SENTINEL}`);
   }
-  if (!options.cluster && !options.sentinel) return new Redis(options.url, FAIL_FAST_OPTIONS);
+  const tlsFiles = options.tls;
+  if (tlsFiles && Boolean(tlsFiles.cert) !== Boolean(tlsFiles.key)) {
+    throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${TLS_CERT_NEEDS_KEY}`);
+  }
+  if (tlsFiles && !/^rediss:\/\//i.test(options.url.trim())) {
+    throw new IdsrvError('ERR_CONFIG_INVALID', `Redis: ${TLS_FILES_NEED_REDISS}`);
+  }
+  // What every TLS connection gets: Node's defaults (`{}`), or the given CA and client certificate.
+  const tlsOptions = { ...tlsFiles };
+  if (!options.cluster && !options.sentinel)
+    return new Redis(options.url, { ...FAIL_FAST_OPTIONS, ...(tlsFiles ? { tls: tlsOptions } : {}) });
   const urls = options.url
     .split(',')
     .map((entry) => new URL(entry.includes('://') ? entry : `redis://${entry}`));
@@ -77,7 +108,7 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
       // Asking the sentinels again after a failed attempt, as often as the connection itself retries.
       sentinelRetryStrategy: FAIL_FAST_OPTIONS.retryStrategy,
       ...credentials,
-      ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+      ...(tls ? { tls: tlsOptions, sentinelTLS: tlsOptions, enableTLSForSentinelMode: true } : {}),
       ...(options.sentinelUsername ? { sentinelUsername: options.sentinelUsername } : {}),
       ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
     });
@@ -89,7 +120,7 @@ export function connectRedis(options: RedisServerOptions): RedisConnection {
     redisOptions: {
       ...nodeOptions,
       ...credentials,
-      ...(tls ? { tls: {} } : {}),
+      ...(tls ? { tls: tlsOptions } : {}),
     },
   };
   return new Cluster(nodes, clusterOptions);

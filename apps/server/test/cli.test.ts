@@ -112,6 +112,23 @@ describe('idsrv CLI', () => {
     expect(result.stdout + result.stderr).not.toContain('sentinel-secret');
   });
 
+  it('check - Redis TLS files: a certificate without its key, or files with a redis:// URL, are refused, naming the file and the path', async () => {
+    const keyless = await checkRedisSection({ Url: 'rediss://127.0.0.1:6380', TlsCert: 'client.pem' });
+    expect(keyless.result.code).toBe(1);
+    expect(keyless.result.stderr).toMatch(
+      new RegExp(
+        `${basename(keyless.dir)}/appsettings\\.json:\\d+:\\d+ Redis\\.TlsKey: TlsCert and TlsKey .* go together`,
+      ),
+    );
+    const clear = await checkRedisSection({ Url: 'redis://127.0.0.1:6379', TlsCa: 'ca.pem' });
+    expect(clear.result.code).toBe(1);
+    expect(clear.result.stderr).toMatch(
+      new RegExp(
+        `${basename(clear.dir)}/appsettings\\.json:\\d+:\\d+ Redis\\.Url: TlsCa, TlsCert and TlsKey .* the URL must be rediss://`,
+      ),
+    );
+  });
+
   it('serve - refuses to start on a bad configuration and exits non-zero', async () => {
     const result = await idsrv('serve', '--config', badConfig(), '--port', '0');
     expect(result.code).toBe(1);

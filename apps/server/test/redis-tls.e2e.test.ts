@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   type RedisClusterProcess,
   type RedisProcess,
@@ -17,26 +18,36 @@ vi.setConfig({ testTimeout: 60_000 });
 // Redis over TLS (`rediss://`), as managed Redis services require. A certificate from a private CA is trusted the way
 // Node trusts any: NODE_EXTRA_CA_CERTS. The redis-server here listens with TLS only on the port the tests use.
 let certificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
+// The certificate idsrv presents to a Redis that requires one (`tls-auth-clients yes`).
+let clientCertificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
 let redis: RedisProcess;
+let clientAuthRedis: RedisProcess;
 let cluster: RedisClusterProcess;
+let clientAuthCluster: RedisClusterProcess;
 let sentinel: RedisSentinelProcess;
 let file: string;
 let tlsUrl: string;
 
 beforeAll(async () => {
-  certificate = await selfSignedCertificate();
+  [certificate, clientCertificate] = await Promise.all([selfSignedCertificate(), selfSignedCertificate()]);
   const tls = { cert: certificate.cert, key: certificate.key };
-  [redis, cluster, sentinel] = await Promise.all([
+  const requireClientCertificates = { ...tls, clientCa: clientCertificate.cert };
+  [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel] = await Promise.all([
     startRedis({ tls }),
+    startRedis({ tls: requireClientCertificates }),
     startRedisCluster({ tls }),
+    startRedisCluster({ tls: requireClientCertificates }),
     startRedisSentinel({ name: 'idsrv-tls', tls }),
   ]);
   tlsUrl = redis.tlsUrl!;
   file = await copyConfig();
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop(), sentinel?.stop()]);
-  if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
+  await Promise.all(
+    [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel].map((started) => started?.stop()),
+  );
+  for (const made of [certificate, clientCertificate])
+    if (made) rmSync(made.dir, { recursive: true, force: true });
 });
 
 describe('idsrv on Redis over TLS', () => {
@@ -98,6 +109,85 @@ describe('idsrv on Redis over TLS', () => {
     } finally {
       await spawned.stop();
     }
+  });
+
+  it('tls - a Redis that requires client certificates: the CA and client certificate come from the Redis section (files beside appsettings.json) or from --redis-tls-*, and tokens are served', async () => {
+    // The section's paths are relative to the configuration file; the key is never printed.
+    const config = await copyConfig();
+    const dir = dirname(config);
+    copyFileSync(certificate.cert, join(dir, 'redis-ca.pem'));
+    copyFileSync(clientCertificate.cert, join(dir, 'idsrv-client.pem'));
+    copyFileSync(clientCertificate.key, join(dir, 'idsrv-client.key'));
+    const settings = JSON.parse(readFileSync(config, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+    settings.Redis = {
+      Url: clientAuthRedis.tlsUrl,
+      KeyPrefix: 'mtls:',
+      TlsCa: 'redis-ca.pem',
+      TlsCert: 'idsrv-client.pem',
+      TlsKey: 'idsrv-client.key',
+    };
+    writeFileSync(config, JSON.stringify(settings));
+    const imported = await runCli(['clients', 'import', '--config', config]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('service.client (created)');
+
+    // The same through the command line, from another folder (no NODE_EXTRA_CA_CERTS: the CA is the option's).
+    const spawned = await spawnServer([
+      ...['--config', file, '--redis', clientAuthRedis.tlsUrl!, '--redis-prefix', 'mtls:'],
+      ...['--redis-tls-ca', certificate.cert],
+      ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
+    ]);
+    try {
+      const tokens = await clientCredentials(spawned.url);
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      await expectCacheLive(spawned.url);
+      expect(spawned.output() + imported.stdout + imported.stderr).not.toContain('PRIVATE KEY');
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - a Redis Cluster that requires client certificates: every node connection presents --redis-tls-cert, and tokens are served', async () => {
+    const spawned = await spawnServer([
+      ...['--config', file, '--redis', clientAuthCluster.tlsUrl!, '--redis-cluster'],
+      ...['--redis-prefix', 'mtls-cluster:', '--redis-tls-ca', certificate.cert],
+      ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
+    ]);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const tokens = await clientCredentials(spawned.url);
+        expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      }
+      await expectCacheLive(spawned.url);
+      const sizes = await Promise.all(clientAuthCluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
+      expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - a Redis that requires client certificates refuses a server without one, and the start says so', async () => {
+    const result = await runCli([
+      ...['serve', '--port', '0', '--config', file, '--redis', clientAuthRedis.tlsUrl!],
+      ...['--redis-tls-ca', certificate.cert],
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toContain('listening');
+    expect(result.stderr).toMatch(/did not answer within 10 s/);
+  });
+
+  it('tls - TLS files with a redis:// URL, a certificate without its key, or a file that cannot be read: refused before connecting, naming the rule or the file', async () => {
+    const serve = (...args: string[]) => runCli(['serve', '--port', '0', '--config', file, ...args]);
+    const clear = await serve('--redis', redis.url, '--redis-tls-ca', certificate.cert);
+    expect(clear.code).toBe(1);
+    expect(clear.stderr).toContain('the URL must be rediss://');
+    const keyless = await serve('--redis', tlsUrl, '--redis-tls-cert', clientCertificate.cert);
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toContain('TlsCert and TlsKey (--redis-tls-cert, --redis-tls-key) go together');
+    const missing = join(certificate.dir, 'missing.pem');
+    const unreadable = await serve('--redis', tlsUrl, '--redis-tls-ca', missing);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain(`--redis-tls-ca: cannot read ${missing} (ENOENT)`);
   });
 
   it('tls - a certificate the server does not trust: it refuses to start and says what failed', async () => {

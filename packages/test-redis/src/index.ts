@@ -36,10 +36,12 @@ export interface StartRedisOptions {
    */
   config?: string;
   /**
-   * Also listen with TLS on a second port (`--tls-port`), with this certificate and key (PEM files); clients need no
-   * certificate of their own. The plain port stays, for the harness's own checks. @default none
+   * Also listen with TLS on a second port (`--tls-port`), with this certificate and key (PEM files). Clients need no
+   * certificate of their own unless `clientCa` is given: then TLS clients must present one issued by (or equal to)
+   * a certificate of that PEM file (`tls-auth-clients yes`). The plain port stays, for the harness's own checks.
+   * @default none
    */
-  tls?: { cert: string; key: string };
+  tls?: { cert: string; key: string; clientCa?: string };
 }
 
 /** A running `redis-server` process on 127.0.0.1. */
@@ -182,10 +184,11 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
           '--tls-key-file',
           options.tls.key,
           // The certificate is its own CA: a node that connects to another (cluster bus, replication) verifies it.
+          // Client certificates are checked against the same file, so it holds the clients' CA too when there is one.
           '--tls-ca-cert-file',
-          options.tls.cert,
+          options.tls.clientCa ? caBundle(dir, options.tls.cert, options.tls.clientCa) : options.tls.cert,
           '--tls-auth-clients',
-          'no',
+          options.tls.clientCa ? 'yes' : 'no',
         ]
       : []),
     ...(options.args ?? []),
@@ -280,9 +283,10 @@ export interface StartRedisClusterOptions {
   nodeTimeoutMs?: number;
   /**
    * Every node also listens with TLS (see {@link StartRedisOptions.tls}), and the nodes talk to each other over TLS
-   * (`tls-cluster`, `tls-replication`); a client connected over TLS is told the nodes' TLS ports. @default none
+   * (`tls-cluster`, `tls-replication`); a client connected over TLS is told the nodes' TLS ports. With `clientCa`,
+   * every node requires client certificates (the nodes present their own `cert` to each other). @default none
    */
-  tls?: { cert: string; key: string };
+  tls?: StartRedisOptions['tls'];
 }
 
 /** One line of `CLUSTER NODES`, as the node on `port` sees the cluster now. */
@@ -474,6 +478,13 @@ export async function startRedisSentinel(
     tlsUrl: tls ? sentinels.map((s) => s.tlsUrl).join(',') : undefined,
     stop,
   };
+}
+
+/** Writes the PEM files' certificates into one file in `dir`, for `tls-ca-cert-file`, and returns its path. */
+function caBundle(dir: string, ...files: string[]): string {
+  const bundle = join(dir, 'ca-bundle.pem');
+  writeFileSync(bundle, files.map((file) => readFileSync(file, 'utf8').trim()).join('\n') + '\n');
+  return bundle;
 }
 
 /**
