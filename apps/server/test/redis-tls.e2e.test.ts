@@ -25,6 +25,7 @@ let clientAuthRedis: RedisProcess;
 let cluster: RedisClusterProcess;
 let clientAuthCluster: RedisClusterProcess;
 let sentinel: RedisSentinelProcess;
+let clientAuthSentinel: RedisSentinelProcess;
 let file: string;
 let tlsUrl: string;
 
@@ -32,23 +33,41 @@ beforeAll(async () => {
   [certificate, clientCertificate] = await Promise.all([selfSignedCertificate(), selfSignedCertificate()]);
   const tls = { cert: certificate.cert, key: certificate.key };
   const requireClientCertificates = { ...tls, clientCa: clientCertificate.cert };
-  [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel] = await Promise.all([
+  [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel, clientAuthSentinel] = await Promise.all([
     startRedis({ tls }),
     startRedis({ tls: requireClientCertificates }),
     startRedisCluster({ tls }),
     startRedisCluster({ tls: requireClientCertificates }),
     startRedisSentinel({ name: 'idsrv-tls', tls }),
+    startRedisSentinel({ name: 'idsrv-mtls', tls: requireClientCertificates }),
   ]);
   tlsUrl = redis.tlsUrl!;
   file = await copyConfig();
 }, 60_000);
 afterAll(async () => {
   await Promise.all(
-    [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel].map((started) => started?.stop()),
+    [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel, clientAuthSentinel].map((started) =>
+      started?.stop(),
+    ),
   );
   for (const made of [certificate, clientCertificate])
     if (made) rmSync(made.dir, { recursive: true, force: true });
 });
+
+/**
+ * The server at `url` on `cluster` serves tokens, its change subscription is live, and its start wrote the
+ * configuration's clients and the shared keys over TLS to more than one master (the seeds' TLS ports lead to the other
+ * masters' TLS ports: a node tells a TLS client its TLS ports).
+ */
+async function expectClusterServing(url: string, cluster: RedisClusterProcess) {
+  for (let i = 0; i < 3; i++) {
+    const tokens = await clientCredentials(url);
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+  }
+  await expectCacheLive(url);
+  const sizes = await Promise.all(cluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
+  expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
+}
 
 describe('idsrv on Redis over TLS', () => {
   it('tls - rediss:// with the CA in NODE_EXTRA_CA_CERTS: clients import and serve work, and the change subscription is live', async () => {
@@ -78,15 +97,7 @@ describe('idsrv on Redis over TLS', () => {
       { NODE_EXTRA_CA_CERTS: certificate.cert },
     );
     try {
-      // The seeds' TLS ports lead to the other masters' TLS ports (a node tells a TLS client its TLS ports).
-      for (let i = 0; i < 3; i++) {
-        const tokens = await clientCredentials(spawned.url);
-        expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
-      }
-      await expectCacheLive(spawned.url);
-      // The start wrote the configuration's clients and the shared keys over TLS, to more than one master.
-      const sizes = await Promise.all(cluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
-      expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
+      await expectClusterServing(spawned.url, cluster);
     } finally {
       await spawned.stop();
     }
@@ -154,13 +165,23 @@ describe('idsrv on Redis over TLS', () => {
       ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
     ]);
     try {
-      for (let i = 0; i < 3; i++) {
-        const tokens = await clientCredentials(spawned.url);
-        expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
-      }
+      await expectClusterServing(spawned.url, clientAuthCluster);
+    } finally {
+      await spawned.stop();
+    }
+  });
+
+  it('tls - Redis Sentinel that requires client certificates: the sentinels and the master they name get --redis-tls-cert, and tokens are served', async () => {
+    const spawned = await spawnServer([
+      ...['--config', file, '--redis', clientAuthSentinel.tlsUrl!, '--redis-sentinel', 'idsrv-mtls'],
+      ...['--redis-prefix', 'mtls-sentinel:', '--redis-tls-ca', certificate.cert],
+      ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
+    ]);
+    try {
+      const tokens = await clientCredentials(spawned.url);
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
       await expectCacheLive(spawned.url);
-      const sizes = await Promise.all(clientAuthCluster.nodes.map((node) => rawCommand(node.port, 'DBSIZE')));
-      expect(sizes.filter((size) => size !== ':0\r\n').length).toBeGreaterThan(1);
+      expect(await rawCommand(clientAuthSentinel.nodes[0]!.port, 'DBSIZE')).not.toBe(':0\r\n');
     } finally {
       await spawned.stop();
     }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { clusterNodes, rawCommand, startRedis, startRedisCluster, startRedisSentinel } from './index.ts';
 
@@ -14,6 +15,19 @@ describe('test-redis harness', () => {
       await redis.stop();
     }
     expect(redis.child).toBeUndefined();
+  });
+
+  it('startRedis - a port that is taken: the error says what redis-server printed', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(startRedis({ port })).rejects.toThrow(
+        new RegExp(`redis-server on port ${port} exited with 1: .*Address already in use`, 's'),
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('startRedisCluster - with a replica per master: six nodes, three masters covering every slot, replicas in sync', async () => {

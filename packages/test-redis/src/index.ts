@@ -28,6 +28,11 @@ export interface StartRedisOptions {
   args?: string[];
   /** @default a free loopback port */
   port?: number;
+  /**
+   * With no `port`: pick one whose Redis Cluster bus port (+10000) is free too, for a `--cluster-enabled yes` node.
+   * @default false
+   */
+  clusterBus?: boolean;
   /** The server's working folder (AOF, nodes.conf). @default a new temporary folder, removed by `stop()` */
   dir?: string;
   /**
@@ -154,13 +159,14 @@ export async function waitForPing(port: number, timeoutMs = READY_TIMEOUT_MS): P
  * const client = new Redis(redis.url);
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProcess> {
-  const port = options.port ?? (await freePort());
-  const tlsPort = options.tls ? await freePort() : undefined;
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'idsrv-redis-'));
   const configFile = options.config === undefined ? [] : [join(dir, 'redis.conf')];
   if (options.config !== undefined) writeFileSync(configFile[0]!, options.config);
-  const args = [
+  const caFile = options.tls?.clientCa
+    ? caBundle(dir, options.tls.cert, options.tls.clientCa)
+    : options.tls?.cert;
+  const argsFor = (port: number, tlsPort: number | undefined) => [
     ...configFile,
     '--port',
     String(port),
@@ -186,26 +192,33 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
           // The certificate is its own CA: a node that connects to another (cluster bus, replication) verifies it.
           // Client certificates are checked against the same file, so it holds the clients' CA too when there is one.
           '--tls-ca-cert-file',
-          options.tls.clientCa ? caBundle(dir, options.tls.cert, options.tls.clientCa) : options.tls.cert,
+          caFile!,
           '--tls-auth-clients',
           options.tls.clientCa ? 'yes' : 'no',
         ]
       : []),
     ...(options.args ?? []),
   ];
+  let port = 0;
+  let tlsPort: number | undefined;
+  let args: string[] = [];
   let child: ChildProcess | undefined;
   let stopped = false;
 
   const launch = async () => {
-    const started = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    started.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const started = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // What the server printed (its log goes to stdout), for the error when it exits; only the end is kept, and the
+    // pipes are drained for as long as it runs.
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    };
+    started.stdout?.on('data', keep);
+    started.stderr?.on('data', keep);
     const exited = new Promise<never>((_, reject) => {
       started.once('error', reject);
       started.once('exit', (code) =>
-        reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr}`)),
+        reject(new Error(`redis-server on port ${port} exited with ${code}: ${output.trim()}`)),
       );
     });
     exited.catch(() => {});
@@ -225,7 +238,23 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     });
   };
 
-  await launch();
+  // A port picked here can be taken by another process before redis-server binds it (tests start many at once):
+  // then pick again. A port the caller chose is not changed.
+  for (let attempt = 1; ; attempt++) {
+    port = options.port ?? (await freePort({ busFree: options.clusterBus ?? false }));
+    tlsPort = options.tls ? await freePort() : undefined;
+    args = argsFor(port, tlsPort);
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      const taken = /Address already in use/i.test(String((error as Error).message));
+      if (!taken || attempt >= 5 || (options.port !== undefined && !options.tls)) {
+        if (ownDir) rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -345,16 +374,15 @@ export async function startRedisCluster(
   };
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freePort({ busFree: true });
       nodes.push(
         await startRedis({
-          port,
+          clusterBus: true,
           ...(options.tls ? { tls: options.tls } : {}),
           args: [
             '--cluster-enabled',
             'yes',
             '--cluster-config-file',
-            `nodes-${port}.conf`,
+            'nodes.conf', // each node has a folder of its own
             '--cluster-node-timeout',
             String(options.nodeTimeoutMs ?? 5000),
             ...(options.tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
@@ -420,9 +448,10 @@ export async function startRedisSentinel(
     sentinelPassword?: string;
     /**
      * Every process also listens with TLS (see {@link StartRedisOptions.tls}); replication and the sentinels' own
-     * connections to the nodes use TLS, so the sentinels name the nodes' TLS ports. @default none
+     * connections to the nodes use TLS, so the sentinels name the nodes' TLS ports. With `clientCa`, every process,
+     * sentinels included, requires client certificates (they present their own `cert` to each other). @default none
      */
-    tls?: { cert: string; key: string };
+    tls?: StartRedisOptions['tls'];
   } = {},
 ): Promise<RedisSentinelProcess> {
   const { password, sentinelPassword, tls } = options;
