@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256, sha512 } from '@idsrv/model';
+import { IdsrvError, sha256, sha512 } from '@idsrv/model';
 import type { SigningAlgorithm } from '@idsrv/provider';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   addClientsCommands,
   type RedisCliOptions,
+  readRedisTls,
   redisCliOptions,
   resolveRedis,
 } from './clients-command.ts';
@@ -197,6 +198,18 @@ program
   .addOption(environmentOption())
   .action(async (options: { config: string; environment?: string }) => {
     const configuration = await loadServerConfiguration(resolve(options.config), options.environment);
+    // The Redis section's TLS files are part of the configuration: one that cannot be read would stop `serve`.
+    try {
+      readRedisTls({}, configuration.redis, dirname(configuration.file));
+    } catch (error) {
+      throw new IdsrvError(
+        'ERR_CONFIG_INVALID',
+        `${relative(process.cwd(), configuration.file)}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
     const d = configuration.definitions;
     console.log(
       `${configuration.file}: valid — ${d.clients.length} client(s), ${d.apiScopes.length} API scope(s), ` +

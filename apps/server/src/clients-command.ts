@@ -65,7 +65,7 @@ export function redisCliOptions(): Option[] {
  * `Redis` section (`TlsCa`, `TlsCert`, `TlsKey`) relative to `configDir`. The command line wins file by file.
  * @throws {IdsrvError} `ERR_CONFIG_INVALID` naming the option or setting and the file that cannot be read.
  */
-function readRedisTls(
+export function readRedisTls(
   cli: RedisCliOptions,
   section: RedisSection,
   configDir: string | undefined,

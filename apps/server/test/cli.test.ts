@@ -129,6 +129,21 @@ describe('idsrv CLI', () => {
     );
   });
 
+  it('check - a Redis TLS file that cannot be read is refused, naming the configuration, the setting and the file', async () => {
+    const { dir, result } = await checkRedisSection({
+      Url: 'rediss://127.0.0.1:6380',
+      TlsCa: 'missing-ca.pem',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${basename(dir)}/appsettings.json: Redis.TlsCa: cannot read ${join(dir, 'missing-ca.pem')} (ENOENT)`,
+    );
+    // The same file present: valid.
+    writeFileSync(join(dir, 'missing-ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    const fixed = await idsrv('check', '--config', join(dir, 'appsettings.json'));
+    expect(fixed.code, fixed.stderr).toBe(0);
+  });
+
   it('serve - refuses to start on a bad configuration and exits non-zero', async () => {
     const result = await idsrv('serve', '--config', badConfig(), '--port', '0');
     expect(result.code).toBe(1);
