@@ -6,6 +6,7 @@ import {
   type RedisSentinelProcess,
   rawCommand,
   selfSignedCertificate,
+  startAll,
   startRedis,
   startRedisCluster,
   startRedisSentinel,
@@ -33,7 +34,7 @@ beforeAll(async () => {
   [certificate, clientCertificate] = await Promise.all([selfSignedCertificate(), selfSignedCertificate()]);
   const tls = { cert: certificate.cert, key: certificate.key };
   const requireClientCertificates = { ...tls, clientCa: clientCertificate.cert };
-  [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel, clientAuthSentinel] = await Promise.all([
+  [redis, clientAuthRedis, cluster, clientAuthCluster, sentinel, clientAuthSentinel] = await startAll([
     startRedis({ tls }),
     startRedis({ tls: requireClientCertificates }),
     startRedisCluster({ tls }),

@@ -3,6 +3,7 @@ import { serviceClient } from '@idsrv/store-test-suite';
 import {
   type RedisClusterProcess,
   type RedisProcess,
+  startAll,
   startRedis,
   startRedisCluster,
 } from '@idsrv/test-redis';
@@ -18,7 +19,7 @@ let clustered: Cluster;
 let otherClustered: Cluster;
 
 beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+  [server, cluster] = await startAll([startRedis(), startRedisCluster()]);
   single = new Redis(server.url);
   other = new Redis(server.url);
   clustered = new Cluster(cluster.startupNodes);

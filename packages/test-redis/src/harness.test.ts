@@ -1,6 +1,13 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { clusterNodes, rawCommand, startRedis, startRedisCluster, startRedisSentinel } from './index.ts';
+import {
+  clusterNodes,
+  rawCommand,
+  startAll,
+  startRedis,
+  startRedisCluster,
+  startRedisSentinel,
+} from './index.ts';
 
 describe('test-redis harness', () => {
   it('startRedis - answers PING; halt/resume keeps the port and, with persistence, the data', async () => {
@@ -17,7 +24,7 @@ describe('test-redis harness', () => {
     expect(redis.child).toBeUndefined();
   });
 
-  it('startRedis - a port that is taken: the error says what redis-server printed', async () => {
+  it('startRedis - a port that is taken: the error says what redis-server printed; startAll then stops the servers that did start', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;
@@ -25,6 +32,11 @@ describe('test-redis harness', () => {
       await expect(startRedis({ port })).rejects.toThrow(
         new RegExp(`redis-server on port ${port} exited with 1: .*Address already in use`, 's'),
       );
+      const fine = startRedis();
+      await expect(startAll([fine, startRedis({ port })])).rejects.toThrow(/Address already in use/);
+      const started = await fine;
+      expect(started.child).toBeUndefined();
+      await expect(rawCommand(started.port, 'PING')).rejects.toThrow();
     } finally {
       taken.close();
     }

@@ -275,6 +275,26 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
 }
 
 /**
+ * Waits for several starts (`startRedis`, `startRedisCluster` …) at once. If any fails, those that started are stopped
+ * before the first failure is thrown, so a failed `beforeAll` leaves no redis-server running (`Promise.all` would
+ * reject before the others are assigned, and teardown could not stop them).
+ *
+ * @example
+ * [server, cluster] = await startAll([startRedis(), startRedisCluster()]);
+ */
+export async function startAll<const P extends readonly Promise<{ stop(): Promise<void> }>[]>(
+  starts: P,
+): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as never;
+}
+
+/**
  * Polls a node with `command` until its reply holds `expected`; throws once `deadline` (ms since the epoch) has
  * passed. Never sleeps a fixed time.
  */
