@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   type RedisClusterProcess,
@@ -17,7 +17,8 @@ import { clientCredentials, copyConfig, expectCacheLive, runCli, spawnServer } f
 vi.setConfig({ testTimeout: 60_000 });
 
 // Redis over TLS (`rediss://`), as managed Redis services require. A certificate from a private CA is trusted the way
-// Node trusts any: NODE_EXTRA_CA_CERTS. The redis-server here listens with TLS only on the port the tests use.
+// Node trusts any: NODE_EXTRA_CA_CERTS (or --redis-tls-ca). The servers keep a plain port for the harness's own checks;
+// idsrv is only given the TLS one.
 let certificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
 // The certificate idsrv presents to a Redis that requires one (`tls-auth-clients yes`).
 let clientCertificate: Awaited<ReturnType<typeof selfSignedCertificate>>;
@@ -60,7 +61,7 @@ afterAll(async () => {
  * and the shared keys over TLS to at least `atLeast` of `nodes`: a Cluster's masters (its seeds' TLS ports lead to
  * the other masters' TLS ports: a node tells a TLS client its TLS ports), or the master a sentinel named.
  */
-async function expectServing(url: string, nodes: readonly RedisProcess[], atLeast: number) {
+async function expectServingFrom(url: string, nodes: readonly RedisProcess[], atLeast: number) {
   for (let i = 0; i < 3; i++) {
     const tokens = await clientCredentials(url);
     expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
@@ -98,7 +99,7 @@ describe('idsrv on Redis over TLS', () => {
       { NODE_EXTRA_CA_CERTS: certificate.cert },
     );
     try {
-      await expectServing(spawned.url, cluster.nodes, 2);
+      await expectServingFrom(spawned.url, cluster.nodes, 2);
     } finally {
       await spawned.stop();
     }
@@ -113,29 +114,27 @@ describe('idsrv on Redis over TLS', () => {
       { NODE_EXTRA_CA_CERTS: certificate.cert },
     );
     try {
-      await expectServing(spawned.url, [sentinel.nodes[0]!], 1);
+      await expectServingFrom(spawned.url, [sentinel.nodes[0]!], 1);
     } finally {
       await spawned.stop();
     }
   });
 
   it('tls - a Redis that requires client certificates: the CA and client certificate come from the Redis section (files beside appsettings.json) or from --redis-tls-*, and tokens are served', async () => {
-    // The section's paths are relative to the configuration file; the key is never printed.
+    // The section's paths are relative to the configuration file; the key is never printed. The section is bound from
+    // the environment (`Redis__TlsCa=…`), as it would be in a container.
     const config = await copyConfig();
     const dir = dirname(config);
     copyFileSync(certificate.cert, join(dir, 'redis-ca.pem'));
     copyFileSync(clientCertificate.cert, join(dir, 'idsrv-client.pem'));
     copyFileSync(clientCertificate.key, join(dir, 'idsrv-client.key'));
-    const settings = JSON.parse(readFileSync(config, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
-    settings.Redis = {
-      Url: clientAuthRedis.tlsUrl,
-      KeyPrefix: 'mtls:',
-      TlsCa: 'redis-ca.pem',
-      TlsCert: 'idsrv-client.pem',
-      TlsKey: 'idsrv-client.key',
-    };
-    writeFileSync(config, JSON.stringify(settings));
-    const imported = await runCli(['clients', 'import', '--config', config]);
+    const imported = await runCli(['clients', 'import', '--config', config], {
+      Redis__Url: clientAuthRedis.tlsUrl!,
+      Redis__KeyPrefix: 'mtls:',
+      Redis__TlsCa: 'redis-ca.pem',
+      Redis__TlsCert: 'idsrv-client.pem',
+      Redis__TlsKey: 'idsrv-client.key',
+    });
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain('service.client (created)');
 
@@ -162,7 +161,7 @@ describe('idsrv on Redis over TLS', () => {
       ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
     ]);
     try {
-      await expectServing(spawned.url, clientAuthCluster.nodes, 2);
+      await expectServingFrom(spawned.url, clientAuthCluster.nodes, 2);
     } finally {
       await spawned.stop();
     }
@@ -175,7 +174,7 @@ describe('idsrv on Redis over TLS', () => {
       ...['--redis-tls-cert', clientCertificate.cert, '--redis-tls-key', clientCertificate.key],
     ]);
     try {
-      await expectServing(spawned.url, [clientAuthSentinel.nodes[0]!], 1);
+      await expectServingFrom(spawned.url, [clientAuthSentinel.nodes[0]!], 1);
     } finally {
       await spawned.stop();
     }
