@@ -12,7 +12,7 @@ import {
   type SigningAlgorithm,
   type StoredKeyRing,
 } from '@idsrv/provider';
-import type { Cluster, Redis } from 'ioredis';
+import { subscribe } from '@idsrv/store-redis';
 import type { JWK } from 'jose';
 import type { RedisBackend } from './redis.ts';
 
@@ -127,21 +127,9 @@ export function redisKeyRingStore(backend: Pick<RedisBackend, 'client' | 'store'
       );
     },
     watch(listener) {
-      const subscriber = client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate();
-      subscriber.on('error', () => {});
-      subscriber.on('message', (from: string) => {
-        if (from === channel) listener();
-      });
-      // The connection has no offline queue (FAIL_FAST_OPTIONS): subscribe each time it is ready — the first time, and
-      // after a reconnection — then look again, since a notice may have been missed while it was down.
-      const subscribe = () =>
-        subscriber.subscribe(channel).then(listener, () => {
-          // Not subscribed: the next 'ready' tries again; the periodic check covers the meantime.
-        });
-      subscriber.on('ready', () => void subscribe());
-      if (subscriber.status === 'ready') void subscribe();
-      else if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
-      return async () => subscriber.disconnect();
+      // Looked at again each time the subscription holds (again): a notice may have been missed while it was down.
+      const subscription = subscribe({ client, channel, onMessage: listener, onLive: listener });
+      return () => subscription.close();
     },
   };
 }

@@ -29,3 +29,9 @@ export {
   type RedisStoreDefinitions,
   type RedisStoreOptions,
 } from './redis-store.ts';
+export {
+  RESUBSCRIBE_DELAY_MS,
+  type Subscription,
+  type SubscriptionOptions,
+  subscribe,
+} from './subscription.ts';
