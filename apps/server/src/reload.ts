@@ -87,7 +87,9 @@ export function createReloadableMemoryStore(
         !isDeepStrictEqual(current.apiResources, next.apiResources),
       identityResourcesNeedRestart: !isDeepStrictEqual(identityResources, next.identityResources),
     };
-    // New scopes first, so that a client added with them finds them on its first request.
+    // Every change below is made before the first await: the memory store's puts and removes take effect when called,
+    // so the edit lands in one turn of the event loop and no request sees part of it (a client changed and the next
+    // not yet, a client before the scopes it was given, or scopes gone before the client that used them).
     if (change.apiResources)
       resources = createMemoryResourceStore({
         identityResources,
@@ -95,18 +97,21 @@ export function createReloadableMemoryStore(
         apiResources: next.apiResources,
       });
     const before = new Map<string, Client>(current.clients.map((c) => [c.clientId, c]));
+    const writes: Promise<unknown>[] = [];
     for (const client of next.clients) {
       const old = before.get(client.clientId);
       before.delete(client.clientId);
       if (old && isDeepStrictEqual(old, client)) continue;
-      await base.clients.putClient(client);
+      writes.push(base.clients.putClient(client));
       (old ? change.clients.changed : change.clients.added).push(client.clientId);
     }
     for (const clientId of before.keys()) {
-      await base.clients.removeClient(clientId);
+      writes.push(base.clients.removeClient(clientId));
       change.clients.removed.push(clientId);
     }
     current = { ...next, identityResources };
+    // Validated above, so these do not reject; awaited so that one that did would not pass unseen.
+    await Promise.all(writes);
     return change;
   };
 
