@@ -95,9 +95,13 @@ export function subscribe(options: SubscriptionOptions): Subscription {
     const open = () => {
       if (closed || current) return;
       // The Cluster's view of its nodes, replicas included (they receive every message too). Before the Cluster has
-      // connected it knows none: try again shortly.
+      // connected it knows none: try again once it is ready, or shortly (it may have been ready and lost them).
       const nodes = cluster.nodes('all');
-      if (nodes.length === 0) return later(open);
+      if (nodes.length === 0) {
+        cluster.off('ready', open);
+        cluster.once('ready', open);
+        return later(open);
+      }
       // Round the list, so that a node whose connection just ended is not the next one tried.
       const node = nodes[turn++ % nodes.length]!;
       const { host, port, username, password, tls, connectionName } = node.options;
@@ -130,6 +134,7 @@ export function subscribe(options: SubscriptionOptions): Subscription {
     };
     open();
     close = async () => {
+      cluster.off('ready', open);
       current?.disconnect();
     };
   } else {

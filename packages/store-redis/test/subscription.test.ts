@@ -94,6 +94,20 @@ describe.each([
   });
 });
 
+describe('subscribe on a Cluster not connected yet', () => {
+  it('lazy Cluster - it knows no node yet: the subscription holds once the Cluster has connected', async () => {
+    const lazy = new Cluster(cluster.startupNodes, { lazyConnect: true });
+    onTestFinished(() => lazy.disconnect());
+    const { channel, events, subscription, live } = record(lazy);
+    expect(lazy.nodes('all')).toHaveLength(0);
+    expect(subscription.live).toBe(false);
+    await lazy.connect();
+    await live();
+    await lazy.publish(channel, 'one');
+    await vi.waitFor(() => expect(events).toEqual(['live', 'message one']), { timeout: 2000, interval: 5 });
+  });
+});
+
 describe('subscribe on a given connection', () => {
   it('connection - used as it is; close() unsubscribes it and leaves it open', async () => {
     const mine = new Redis(server.url);
