@@ -91,7 +91,8 @@ export function subscribe(options: SubscriptionOptions): Subscription {
   if (ownsNodeConnection) {
     const cluster = options.client as Cluster;
     let current: Redis | undefined;
-    let turn = 0;
+    // A random first node, so that many instances' subscriptions spread over the Cluster as ioredis's own do.
+    let turn = Math.floor(Math.random() * 1024);
     const open = () => {
       if (closed || current) return;
       // The Cluster's view of its nodes, replicas included (they receive every message too). Before the Cluster has
@@ -102,7 +103,7 @@ export function subscribe(options: SubscriptionOptions): Subscription {
         cluster.once('ready', open);
         return later(open);
       }
-      // Round the list, so that a node whose connection just ended is not the next one tried.
+      // Then round the list, so that a node whose connection just ended is not the next one tried.
       const node = nodes[turn++ % nodes.length]!;
       const { host, port, username, password, tls, connectionName } = node.options;
       const connection = new Redis({

@@ -18,6 +18,9 @@ beforeAll(async () => {
     redisOptions: { maxRetriesPerRequest: 1 },
   });
   client.on('error', () => {});
+  // Without an offline queue a command fails until the Cluster is ready; the store's subscription (a connection of
+  // its own) may be live before that.
+  await new Promise((resolve) => client.once('ready', resolve));
 }, 60_000);
 afterAll(async () => {
   client?.disconnect();
