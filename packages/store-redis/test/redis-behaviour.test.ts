@@ -1,33 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { serviceClient } from '@idsrv/store-test-suite';
-import {
-  type RedisClusterProcess,
-  type RedisProcess,
-  startAll,
-  startRedis,
-  startRedisCluster,
-} from '@idsrv/test-redis';
+import { startRedis } from '@idsrv/test-redis';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createKeys, createRedisStore, type RedisConnection, type RedisStore } from '../src/index.ts';
+import { useRedisAndCluster } from './redis-servers.ts';
 
-let server: RedisProcess;
-let cluster: RedisClusterProcess;
+const redis = useRedisAndCluster();
 let single: Redis;
 let other: Redis;
 let clustered: Cluster;
 let otherClustered: Cluster;
 
-beforeAll(async () => {
-  [server, cluster] = await startAll([startRedis(), startRedisCluster()]);
-  single = new Redis(server.url);
-  other = new Redis(server.url);
-  clustered = new Cluster(cluster.startupNodes);
-  otherClustered = new Cluster(cluster.startupNodes);
+beforeAll(() => {
+  single = new Redis(redis.server.url);
+  other = new Redis(redis.server.url);
+  clustered = new Cluster(redis.cluster.startupNodes);
+  otherClustered = new Cluster(redis.cluster.startupNodes);
 });
-afterAll(async () => {
+afterAll(() => {
   for (const c of [single, other, clustered, otherClustered]) c?.disconnect();
-  await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
 function open(client: RedisConnection, options: Partial<Parameters<typeof createRedisStore>[0]> = {}) {

@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type RedisClusterProcess,
-  type RedisProcess,
-  startAll,
-  startRedis,
-  startRedisCluster,
-} from '@idsrv/test-redis';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type RedisConnection, type SubscriptionOptions, subscribe } from '../src/index.ts';
+import { useRedisAndCluster } from './redis-servers.ts';
 
-let server: RedisProcess;
-let cluster: RedisClusterProcess;
+const redis = useRedisAndCluster();
 let single: Redis;
 let clustered: Cluster;
 
-beforeAll(async () => {
-  [server, cluster] = await startAll([startRedis(), startRedisCluster()]);
-  single = new Redis(server.url);
-  clustered = new Cluster(cluster.startupNodes);
+beforeAll(() => {
+  single = new Redis(redis.server.url);
+  clustered = new Cluster(redis.cluster.startupNodes);
 });
-afterAll(async () => {
+afterAll(() => {
   for (const c of [single, clustered]) c?.disconnect();
-  await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
 /** A subscription to a fresh channel that records what it was told, in order. */
@@ -96,7 +87,7 @@ describe.each([
 
 describe('subscribe on a Cluster not connected yet', () => {
   it('lazy Cluster - it knows no node yet: the subscription holds once the Cluster has connected', async () => {
-    const lazy = new Cluster(cluster.startupNodes, { lazyConnect: true });
+    const lazy = new Cluster(redis.cluster.startupNodes, { lazyConnect: true });
     onTestFinished(() => lazy.disconnect());
     const { channel, events, subscription, live } = record(lazy);
     expect(lazy.nodes('all')).toHaveLength(0);
@@ -110,7 +101,7 @@ describe('subscribe on a Cluster not connected yet', () => {
 
 describe('subscribe on a given connection', () => {
   it('connection - used as it is; close() unsubscribes it and leaves it open', async () => {
-    const mine = new Redis(server.url);
+    const mine = new Redis(redis.server.url);
     onTestFinished(() => mine.disconnect());
     const { channel, events, subscription, live } = record(single, { connection: mine });
     await live();
