@@ -4,14 +4,17 @@
 // the autocannon CLI the other benches use, so its req/s are not comparable with theirs). oidc-provider alone keeps
 // only its last 100 adapter-loaded clients; idsrv keeps one instance per client definition (see @idsrv/provider's
 // README), so (b) should stay close to (a). Prints both and the ratio.
+// With `--redis`, the server runs on a Redis of its own (started here; `serve` imports the clients on its first start).
+// Each instance caches at most `clientCacheSize` (10 000) clients: more clients than that in turn means lookups in
+// Redis, which is what this shows.
 //
-//   pnpm --filter @idsrv/server build && node apps/server/bench/many-clients.mjs [--clients 1000] [--duration 10] [--rounds 2]
+//   pnpm --filter @idsrv/server build && node apps/server/bench/many-clients.mjs [--clients 1000] [--duration 10] [--rounds 2] [--redis [--client-cache-size N] [--client-cache-ttl S]]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, runLoader, startIdsrv } from './lib.mjs';
+import { cpuSeconds, runLoader, startBenchRedis, startIdsrv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +22,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
+    redis: { type: 'boolean', default: false },
+    // With --redis: serve's --redis-client-cache-size (default 10 000) and --redis-client-cache-ttl (default 10 s).
+    'client-cache-size': { type: 'string' },
+    'client-cache-ttl': { type: 'string' },
   },
 });
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -39,11 +46,23 @@ function loadRotating(url, count) {
   return runLoader(args, url);
 }
 
-const idsrv = await startIdsrv(['--config', config, '--no-watch']);
+const redis = values.redis ? await startBenchRedis() : undefined;
+const cacheSize = values['client-cache-size'];
+const cacheTtl = values['client-cache-ttl'];
+const idsrv = await startIdsrv([
+  ...['--config', config],
+  ...(redis ? ['--redis', redis.url] : ['--no-watch']),
+  ...(redis && cacheSize ? ['--redis-client-cache-size', cacheSize] : []),
+  ...(redis && cacheTtl ? ['--redis-client-cache-ttl', cacheTtl] : []),
+]);
 const url = `${idsrv.url}/connect/token`;
-const one = { name: 'idsrv, one client', run: () => loadRotating(url, 1), runs: [] };
+const one = {
+  name: `idsrv${redis ? ' on Redis' : ''}, one client`,
+  run: () => loadRotating(url, 1),
+  runs: [],
+};
 const many = {
-  name: `idsrv, ${values.clients} clients in turn`,
+  name: `idsrv${redis ? ' on Redis' : ''}, ${values.clients} clients in turn`,
   run: () => loadRotating(url, Number(values.clients)),
   runs: [],
 };
@@ -57,8 +76,12 @@ try {
       t.runs.push(run);
     }
   }
+  // What holding the clients costs: the server's resident memory after the rounds (from /proc, in MiB).
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${idsrv.child.pid}/status`, 'utf8'))?.[1];
+  console.log(`server RSS after the rounds: ${(Number(rss) / 1024).toFixed(0)} MiB`);
 } finally {
   idsrv.child.kill();
+  redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;

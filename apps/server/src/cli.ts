@@ -9,6 +9,7 @@ import {
   addClientsCommands,
   type RedisCliOptions,
   readRedisTls,
+  redisCacheCliOptions,
   redisCliOptions,
   resolveRedis,
 } from './clients-command.ts';
@@ -93,7 +94,7 @@ const serve = program
       .argParser(positiveInteger)
       .env('IDSRV_MEMORY_MAX_ENTRIES'),
   );
-for (const option of redisCliOptions()) serve.addOption(option);
+for (const option of [...redisCliOptions(), ...redisCacheCliOptions()]) serve.addOption(option);
 serve
   .addOption(lifecycle.watch)
   .addOption(lifecycle.noWatch)

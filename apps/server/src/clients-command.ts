@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Client, IdsrvError, type Resources } from '@idsrv/model';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadServerConfiguration } from './configuration.ts';
 import type { RedisServerOptions, RedisTlsOptions } from './redis.ts';
 import { describeRedis, type RedisSection } from './redis-section.ts';
@@ -18,6 +18,9 @@ export interface RedisCliOptions {
   redisTlsCa?: string;
   redisTlsCert?: string;
   redisTlsKey?: string;
+  /** `serve` only ({@link redisCacheCliOptions}). */
+  redisClientCacheSize?: number;
+  redisClientCacheTtl?: number;
 }
 
 /**
@@ -59,6 +62,34 @@ export function redisCliOptions(): Option[] {
     new Option('--redis-tls-key <file>', 'PEM private key of --redis-tls-cert').env('IDSRV_REDIS_TLS_KEY'),
   ];
 }
+
+/**
+ * `serve`'s `--redis-client-cache-size` and `--redis-client-cache-ttl` (`IDSRV_REDIS_CLIENT_CACHE_SIZE`,
+ * `IDSRV_REDIS_CLIENT_CACHE_TTL`): the instance's cache of clients read from Redis. Not for the other commands, which
+ * serve no requests.
+ */
+export function redisCacheCliOptions(): Option[] {
+  return [
+    new Option(
+      '--redis-client-cache-size <n>',
+      'Redis: the most clients each instance keeps in memory (default 10000); set it above the number of clients in use',
+    )
+      .argParser(wholeNumber(1))
+      .env('IDSRV_REDIS_CLIENT_CACHE_SIZE'),
+    new Option(
+      '--redis-client-cache-ttl <seconds>',
+      'Redis: how long a cached client may be served before it is read again (default 10; 0: no cache)',
+    )
+      .argParser(wholeNumber(0))
+      .env('IDSRV_REDIS_CLIENT_CACHE_TTL'),
+  ];
+}
+
+const wholeNumber = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`a whole number, ${min} or more`);
+  return n;
+};
 
 /**
  * Reads the TLS files: those of the command line relative to the working directory, those of the configuration's
@@ -119,6 +150,8 @@ export function resolveRedis(
   const sentinelPassword = cli.redisSentinelPassword ?? section?.sentinelPassword;
   const sentinelUsername = cli.redisSentinelUsername ?? section?.sentinelUsername;
   const tls = readRedisTls(cli, section, configDir);
+  const clientCacheSize = cli.redisClientCacheSize ?? section?.clientCacheSize;
+  const clientCacheTtl = cli.redisClientCacheTtl ?? section?.clientCacheTtl;
   return {
     url,
     ...(keyPrefix !== undefined ? { keyPrefix } : {}),
@@ -127,6 +160,8 @@ export function resolveRedis(
     ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
     ...(sentinelUsername !== undefined ? { sentinelUsername } : {}),
     ...(tls ? { tls } : {}),
+    ...(clientCacheSize !== undefined ? { clientCacheSize } : {}),
+    ...(clientCacheTtl !== undefined ? { clientCacheTtl } : {}),
   };
 }
 

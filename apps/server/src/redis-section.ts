@@ -6,7 +6,7 @@ import { z } from 'zod';
  * "Cluster": false, "Sentinel": "mymaster", "SentinelPassword": "…" } }` (`Sentinel`: the master's name; `Url` then
  * lists the sentinels; `SentinelPassword`/`SentinelUsername`: the sentinels' own, best from the environment,
  * `Redis__SentinelPassword=…`; `TlsCa`, `TlsCert`, `TlsKey`: PEM files for `rediss://`, relative to the configuration
- * file's folder).
+ * file's folder; `ClientCacheSize`, `ClientCacheTtl`: each instance's client cache, in clients and seconds).
  * `serve --redis URL` wins over it. Kept apart from `./redis.ts` so that reading the configuration (`check`) loads
  * neither ioredis nor oidc-provider.
  */
@@ -40,6 +40,9 @@ export const redisSectionSchema = z
     tlsCa: z.string().min(1).optional(),
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
+    // This instance's cache of clients read from Redis (serve only): the most held, and their longest age in seconds.
+    clientCacheSize: z.number().int().min(1).optional(),
+    clientCacheTtl: z.number().min(0).optional(),
   })
   .refine((section) => !(section.cluster && section.sentinel), {
     message: CLUSTER_OR_SENTINEL,

@@ -52,6 +52,16 @@ export interface RedisServerOptions {
    * sentinels and the master). Only with `rediss://`. @default undefined (Node's CAs, no client certificate)
    */
   tls?: RedisTlsOptions;
+  /**
+   * The most clients this instance keeps in memory after reading them from Redis (`serve` only). More clients in use
+   * than this means lookups in Redis, and a new client instance each time one comes back. @default 10 000
+   */
+  clientCacheSize?: number;
+  /**
+   * Seconds a cached client may be served before it is read again (`serve` only): the bound on staleness should a
+   * change message be lost; 0 turns the cache off. @default 10
+   */
+  clientCacheTtl?: number;
 }
 
 /** How long the server waits for Redis at start before it gives up, in ms. */
@@ -205,9 +215,12 @@ export async function openRedisBackend(options: {
     client.disconnect();
     throw error;
   }
+  const { keyPrefix, clientCacheSize, clientCacheTtl } = options.redis;
   const store = createRedisStore({
     client,
-    ...(options.redis.keyPrefix !== undefined ? { keyPrefix: options.redis.keyPrefix } : {}),
+    ...(keyPrefix !== undefined ? { keyPrefix } : {}),
+    ...(clientCacheSize !== undefined ? { clientCacheSize } : {}),
+    ...(clientCacheTtl !== undefined ? { clientCacheTtl } : {}),
   });
   if (options.definitions && (await isEmpty(client, store))) {
     const report = await store.importDefinitions(options.definitions);

@@ -129,6 +129,25 @@ describe('idsrv CLI', () => {
     );
   });
 
+  it('check - the Redis client cache: a size below 1 or a negative lifetime is refused, naming the file and the path', async () => {
+    const { dir, result } = await checkRedisSection({
+      Url: 'redis://127.0.0.1:6379',
+      ClientCacheSize: 0,
+      ClientCacheTtl: -1,
+    });
+    expect(result.code).toBe(1);
+    for (const setting of ['ClientCacheSize', 'ClientCacheTtl'])
+      expect(result.stderr).toMatch(
+        new RegExp(`${basename(dir)}/appsettings\\.json:\\d+:\\d+ Redis\\.${setting}: Too small`),
+      );
+    const valid = await checkRedisSection({
+      Url: 'redis://127.0.0.1:6379',
+      ClientCacheSize: 50000,
+      ClientCacheTtl: 0,
+    });
+    expect(valid.result.code, valid.result.stderr).toBe(0);
+  });
+
   it('check - a Redis TLS file that cannot be read is refused, naming the configuration, the setting and the file', async () => {
     const { dir, result } = await checkRedisSection({
       Url: 'rediss://127.0.0.1:6380',
