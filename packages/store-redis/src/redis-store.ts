@@ -36,7 +36,8 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /**
    * The connection that subscribes to change announcements (pub/sub needs a connection of its own). The store does
-   * not close one passed in. @default `client.duplicate()`, closed by `dispose()`
+   * not close one passed in. @default one of its own (a duplicate of `client`; on a Cluster, a connection to one
+   * node, see `subscribe`), closed by `dispose()`
    */
   subscriber?: RedisConnection;
   /**

@@ -140,7 +140,10 @@ export function subscribe(options: SubscriptionOptions): Subscription {
     };
   } else {
     const owned = options.connection === undefined;
-    const connection = options.connection ?? (options.client as Redis).duplicate(); // not a Cluster: that is the branch above
+    // Not a Cluster (that is the branch above). ioredis's own resubscription on reconnect is off: this function
+    // subscribes on every 'ready' and catches a failure, where ioredis's own is an unhandled rejection when the
+    // connection is no longer writable by then (seen once in CI, in a test that stops Redis and starts it again).
+    const connection = options.connection ?? (options.client as Redis).duplicate({ autoResubscribe: false });
     if (owned) connection.on('error', () => {});
     const attempt = () => {
       if (connection.status !== 'ready') return; // reconnecting: its 'ready' subscribes
