@@ -4,7 +4,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IdsrvError, sha256, sha512 } from '@idsrv/model';
 import type { SigningAlgorithm } from '@idsrv/provider';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { port, wholeNumber } from './cli-arguments.ts';
 import {
   addClientsCommands,
   type RedisCliOptions,
@@ -33,19 +34,6 @@ import { describeRedis } from './redis-section.ts';
 const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const satisfies readonly SigningAlgorithm[];
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../appsettings.json', import.meta.url));
-
-const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('a port is a whole number 0-65535');
-  return n;
-};
-
-const positiveInteger = (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a whole number, 1 or more');
-  return n;
-};
 
 const configOption = () =>
   new Option('-c, --config <file>', 'the appsettings.json to read').default(
@@ -91,7 +79,7 @@ const serve = program
       '--memory-max-entries <n>',
       'memory store: the most sessions, grants, codes and tokens held (soonest-expiring evicted first)',
     )
-      .argParser(positiveInteger)
+      .argParser(wholeNumber(1))
       .env('IDSRV_MEMORY_MAX_ENTRIES'),
   );
 for (const option of [...redisCliOptions(), ...redisCacheCliOptions()]) serve.addOption(option);

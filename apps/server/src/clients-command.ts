@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Client, IdsrvError, type Resources } from '@idsrv/model';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { wholeNumber } from './cli-arguments.ts';
 import { loadServerConfiguration } from './configuration.ts';
 import type { RedisServerOptions, RedisTlsOptions } from './redis.ts';
 import { describeRedis, type RedisSection } from './redis-section.ts';
@@ -84,12 +85,6 @@ export function redisCacheCliOptions(): Option[] {
       .env('IDSRV_REDIS_CLIENT_CACHE_TTL'),
   ];
 }
-
-const wholeNumber = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`a whole number, ${min} or more`);
-  return n;
-};
 
 /**
  * Reads the TLS files: those of the command line relative to the working directory, those of the configuration's

@@ -1,19 +1,14 @@
 import { dirname, resolve } from 'node:path';
 import { type Client, IdsrvError } from '@idsrv/model';
 import type { KeyRingEntry, SigningAlgorithm } from '@idsrv/provider';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { seconds } from './cli-arguments.ts';
 import { type RedisCliOptions, redisCliOptions, resolveRedis } from './clients-command.ts';
 import { loadServerConfiguration } from './configuration.ts';
 import type { KeyRingStore } from './key-ring.ts';
 
 // As in cli.ts: the list is repeated so that this module's options need no oidc-provider; the type keeps them in step.
 const ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const satisfies readonly SigningAlgorithm[];
-
-const seconds = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds, 0 or more');
-  return n;
-};
 
 interface KeysCliOptions extends RedisCliOptions {
   config: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { IdsrvError } from '@idsrv/model';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { seconds } from './cli-arguments.ts';
 import type { RedisSection } from './redis-section.ts';
 // Types only: `check` and `hash-secret` must not load oidc-provider through server.ts.
 import type { RunningServer, ServerOptions } from './server.ts';
@@ -16,12 +17,6 @@ export interface ServeLifecycleCliOptions {
   tlsKey?: string;
   trustProxy?: boolean;
 }
-
-const seconds = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds, 0 or more');
-  return n;
-};
 
 /** The options, to add to the `serve` command. */
 export function serveLifecycleOptions() {

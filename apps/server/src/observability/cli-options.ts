@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 // Types only: `check` and `hash-secret` load neither pino nor prom-client.
+import { port } from '../cli-arguments.ts';
 import type { ServerOptions } from '../server.ts';
 import { LOG_LEVEL_HINT, type LoggingSection, resolveLogLevel, toLogLevel } from './log-level.ts';
 import type { LogFormat } from './logger.ts';
@@ -22,13 +23,6 @@ export interface ServeObservabilityCliOptions {
 const logLevel = (value: string) => {
   if (!toLogLevel(value)) throw new InvalidArgumentError(LOG_LEVEL_HINT);
   return value;
-};
-
-const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('a port is a whole number 0-65535');
-  return n;
 };
 
 /** The options, to add to the `serve` command. */
